@@ -1,0 +1,84 @@
+"""The ``casecoder`` command line: one thin command per public function.
+
+Each command lives in its own module of this package, which defines
+``register(subparsers) -> None``; that adds an ``argparse`` sub-parser whose ``func`` default
+is a function ``(args) -> int`` returning the exit code. Commands call the public API and
+print; the library never prints or exits. Every :class:`~casecoder.errors.CasecoderError` is
+turned here into one line per problem on standard error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import CasecoderError
+
+__all__ = ["build_parser", "main"]
+
+#: Command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "validate",
+)
+
+DESCRIPTION = """\
+casecoder: reproducible qualitative coding of interview transcripts.
+
+Typical session:
+  casecoder validate data/interviews              check codebook and transcripts
+  casecoder code data/interviews --out codings.csv   auto-code every sentence
+  casecoder reproduce --out out/                   the shipped study, end to end
+
+Run `casecoder COMMAND --help` for what a command does, an example and where it writes.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that exits 2 with one clear line on a usage error."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - exercised via main()
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message} [E901]\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``casecoder`` argument parser with every registered command."""
+    parser = _Parser(
+        prog="casecoder",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"casecoder {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 a check failed, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CasecoderError as exc:
+        for p in exc.problems:
+            print(f"error: {p}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("interrupted; no output was left half-written", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:  # pragma: no cover
+    """Console-script entry point."""
+    raise SystemExit(main())

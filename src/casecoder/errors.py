@@ -1,0 +1,211 @@
+"""Every message casecoder gives, with a stable code, and the exception types that carry them.
+
+Exception hierarchy::
+
+    CasecoderError                 any input problem; carries ``problems``
+    ├── TranscriptError            E0xx  a transcript or a case list cannot be read
+    ├── CodebookError              E1xx  the codebook is invalid (all problems at once)
+    ├── CodingsError               E2xx  a codings table is malformed
+    ├── CoderError                 E3xx  the coder cannot run as asked
+    ├── OverridesError             E4xx  an overrides file is invalid or an anchor fails
+    ├── FindingsError              E5xx  matrix, reports, reproduction
+    ├── AgreementError             E6xx  analysts cannot be compared as asked
+    ├── RefiError                  E7xx  a REFI-QDA file cannot be read or written
+    ├── ReviewError                E8xx  the review site cannot be built
+    └── UsageError                 E9xx  the command line was used wrongly
+
+The library raises these and never prints or exits; only :mod:`casecoder.cli` turns them into
+lines on standard error and exit code 2. Each :class:`Problem` says what was expected, what was
+found, where (file, line, field) and, where we can tell, the likely fix.
+
+Messages live in :data:`MESSAGES`, keyed by code, as ``str.format`` templates. Raise with
+:func:`problem`, which fills the template, so that the wording of a message is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "MESSAGES",
+    "AgreementError",
+    "CasecoderError",
+    "CodebookError",
+    "CoderError",
+    "CodingsError",
+    "FindingsError",
+    "OverridesError",
+    "Problem",
+    "RefiError",
+    "ReviewError",
+    "TranscriptError",
+    "UsageError",
+    "problem",
+]
+
+MESSAGES: dict[str, str] = {
+    # --- E0xx transcripts -------------------------------------------------------------------
+    "E001": "file not found: {path}",
+    "E002": "no transcripts found in {path} (looked for {suffixes})",
+    "E003": "the file is empty",
+    "E004": "this looks like a binary file ({kind}), not a transcript; convert it to .txt, .md, .docx or .vtt",
+    "E005": "front matter is not valid YAML: {error}",
+    "E006": "front matter must be a mapping of keys to values, found {found}",
+    "E007": "front matter opened with '---' but never closed; add a '---' line after it",
+    "E008": "no case for this document: add '{case_key}: <case>' to its front matter or a row to cases.csv beside it",
+    "E009": "unsupported file type '{suffix}'; casecoder reads {suffixes}",
+    "E010": "cannot decode the file as UTF-8, UTF-16 or cp1252",
+    "E011": "decoded as cp1252 (not UTF-8); save it as UTF-8 to be sure of its characters",
+    "E012": "cases.csv: {error}",
+    "E013": "not a valid Word document: {error}",
+    "E014": "not a valid WebVTT file: {error}",
+    "E015": "two documents have the same id '{id}' ({other}); rename one of the files",
+    "E016": "the document has no text",
+    # --- E1xx codebook ----------------------------------------------------------------------
+    "E101": "codebook file not found: {path}",
+    "E102": "codebook is not valid YAML: {error}",
+    "E103": "expected {expected}, found {found}",
+    "E104": "unknown key '{key}'; allowed keys: {allowed}",
+    "E105": "missing required field '{field}'",
+    "E106": "duplicate code id '{id}' (first defined on line {first_line})",
+    "E107": "unknown parent '{parent}'; it must be the id of another code",
+    "E108": "parent cycle: {cycle}",
+    "E109": "token pattern rejected by spaCy: {error}",
+    "E110": "code id '{id}' must be lower case letters, digits and underscores, starting with a letter",
+    "E111": "colour '{color}' is not a #rrggbb hex colour",
+    "E112": "an empty phrase",
+    "E113": "duplicate pattern name '{name}' in code '{code}'",
+    # --- E2xx codings tables ----------------------------------------------------------------
+    "E201": "codings file not found: {path}",
+    "E202": "missing column(s): {columns}; a codings table needs {required}",
+    "E203": "unknown code '{code}' in {count} row(s); the codebook has: {known}",
+    "E204": "column '{column}' must hold {expected}; found {found} in row {row}",
+    "E205": "cannot read the codings table: {error}",
+    "E206": "unsupported table format '{suffix}'; use .csv or .parquet",
+    "E207": "start/end out of order or negative in row {row}",
+    # --- E9xx usage -------------------------------------------------------------------------
+    "E901": "{message}",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and where.
+
+    Parameters
+    ----------
+    code : str
+        The stable message code, a key of :data:`MESSAGES` (e.g. ``"E105"``).
+    message : str
+        The filled-in message.
+    path : str, optional
+        The file the problem is in.
+    line : int, optional
+        1-based line number in that file, where known.
+    field : str, optional
+        The field, key, element or code the problem concerns (e.g. ``"codes[3].label"``).
+    """
+
+    code: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message} [{self.code}]"
+
+
+def problem(
+    code: str,
+    *,
+    path: Any = None,
+    line: int | None = None,
+    field: str | None = None,
+    **values: Any,
+) -> Problem:
+    """Build a :class:`Problem` from the catalogue template ``code``.
+
+    Parameters
+    ----------
+    code : str
+        A key of :data:`MESSAGES`.
+    path, line, field
+        Where the problem is.
+    **values
+        Values for the template's placeholders.
+
+    Raises
+    ------
+    KeyError
+        If ``code`` is not in the catalogue (a bug in casecoder, not in the input).
+    """
+    # ``path`` both places the problem and may fill a ``{path}`` placeholder.
+    message = MESSAGES[code].format(**{"path": path, **values})
+    return Problem(code, message, None if path is None else str(path), line, field)
+
+
+class CasecoderError(Exception):
+    """Base of every input error casecoder raises; carries every problem found.
+
+    Parameters
+    ----------
+    problems : Problem or sequence of Problem
+        What is wrong, each with its place. Never empty.
+    """
+
+    def __init__(self, problems: Problem | list[Problem] | tuple[Problem, ...]):
+        if isinstance(problems, Problem):
+            problems = (problems,)
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError("a CasecoderError needs at least one problem")
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class TranscriptError(CasecoderError):
+    """A transcript, a folder of transcripts or a ``cases.csv`` cannot be read (E0xx)."""
+
+
+class CodebookError(CasecoderError):
+    """The codebook is invalid; ``problems`` lists every error found at once (E1xx)."""
+
+
+class CodingsError(CasecoderError):
+    """A codings table is missing columns, holds unknown codes or bad values (E2xx)."""
+
+
+class CoderError(CasecoderError):
+    """The coder cannot run as asked (E3xx)."""
+
+
+class OverridesError(CasecoderError):
+    """An overrides file is invalid or one of its anchors does not resolve (E4xx)."""
+
+
+class FindingsError(CasecoderError):
+    """The matrix, reports or the reproduction cannot be built from the inputs (E5xx)."""
+
+
+class AgreementError(CasecoderError):
+    """The analysts' codings cannot be compared as asked (E6xx)."""
+
+
+class RefiError(CasecoderError):
+    """A REFI-QDA project or codebook cannot be read or written (E7xx)."""
+
+
+class ReviewError(CasecoderError):
+    """The review site cannot be built from the inputs (E8xx)."""
+
+
+class UsageError(CasecoderError):
+    """The command line was used wrongly (E9xx)."""
