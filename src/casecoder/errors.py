@@ -84,6 +84,13 @@ MESSAGES: dict[str, str] = {
     "E205": "cannot read the codings table: {error}",
     "E206": "unsupported table format '{suffix}'; use .csv or .parquet",
     "E207": "start/end out of order or negative in row {row}",
+    # --- E8xx review ------------------------------------------------------------------------
+    "E801": "document '{document}' is not among the {count} transcript(s) given ({rows} codings row(s), first row {row}); point --transcripts at the folder the codings were made from",
+    "E802": "row {row}: start/end {start}:{end} lie outside document '{document}' ({length} characters); the transcript changed after coding, re-run the coder",
+    "E803": "row {row}: the text at {start}:{end} of document '{document}' is {found!r}, but the codings say {expected!r}; the transcript changed after coding, re-run the coder",
+    "E804": "{path} exists and is not a casecoder review site (no .casecoder-review marker); choose an empty or new folder",
+    "E805": "chart image not found: {path}",
+    "E806": "the disagreements table needs column(s) {columns}; found {found}",
     # --- E9xx usage -------------------------------------------------------------------------
     "E901": "{message}",
 }
