@@ -7,7 +7,8 @@ Exception hierarchy::
     ├── CodebookError              E1xx  the codebook is invalid (all problems at once)
     ├── CodingsError               E2xx  a codings table is malformed
     ├── CoderError                 E3xx  the coder cannot run as asked
-    ├── OverridesError             E4xx  an overrides file is invalid or an anchor fails
+    ├── OverridesError             E40x-E44x  an overrides file is invalid or an anchor fails
+    ├── EvaluationError            E45x-E49x  a gold coding cannot be read or compared
     ├── FindingsError              E5xx  matrix, reports, reproduction
     ├── AgreementError             E6xx  analysts cannot be compared as asked
     ├── RefiError                  E7xx  a REFI-QDA file cannot be read or written
@@ -34,6 +35,7 @@ __all__ = [
     "CodebookError",
     "CoderError",
     "CodingsError",
+    "EvaluationError",
     "FindingsError",
     "OverridesError",
     "Problem",
@@ -84,6 +86,52 @@ MESSAGES: dict[str, str] = {
     "E205": "cannot read the codings table: {error}",
     "E206": "unsupported table format '{suffix}'; use .csv or .parquet",
     "E207": "start/end out of order or negative in row {row}",
+    # --- E40x-E44x overrides ----------------------------------------------------------------
+    "E401": "overrides file not found: {path}",
+    "E402": "overrides file is not valid YAML: {error}",
+    "E403": "expected {expected}, found {found}",
+    "E404": "unknown key '{key}'; allowed keys: {allowed}",
+    "E405": "missing required field '{field}'",
+    "E406": "action must be 'add' or 'remove', found '{found}'",
+    "E407": "unknown code '{code}'; the codebook has: {known}",
+    "E408": "no document '{document}' among the {count} transcript(s) given{nearest}; the id is the transcript's file name without its suffix",
+    "E409": "the quote is not in document '{document}': \"{quote}\"{candidates}; the transcript may have changed since: copy the passage again",
+    "E410": "the quote matches {count} places in document '{document}' ({places}); add a prefix or suffix (the words just before or after it) to say which",
+    "E411": "'{field}' must not be empty",
+    "E412": "the quote lies outside every turn of document '{document}' (characters {start}:{end}); quote the words of a turn, not a heading",
+    "E413": "the file belongs to analyst '{found}', not '{analyst}'; use another --file or --analyst {found}",
+    "E414": "no analyst for a new overrides file; give --analyst NAME",
+    "E415": "cannot append to this overrides file: {why}",
+    "E416": "two overrides files are for analyst '{analyst}' ({other}); keep one file per analyst",
+    # --- E45x-E49x evaluation (gold codings and the development set) -----------------------
+    "E451": "gold file not found: {path}",
+    "E452": "cannot read the gold file: {error}",
+    "E453": "missing column(s): {columns}; a gold file needs {required}",
+    "E454": "no document '{document}' among the {count} transcript(s) given; point --transcripts at the folder the gold was made from",
+    "E455": "document '{document}' has no turn {turn} (it has {count} turns)",
+    "E456": "the quote is not in turn {turn} of '{document}': \"{quote}\"{candidates}",
+    "E457": "unknown code '{code}'; the codebook has: {known}",
+    "E458": "unknown level '{level}'; choose one of: {choices}",
+    "E459": "the codings name document '{document}' ({count} row(s)), which is not among the {total} transcript(s) given; point --transcripts at the folder the codings were made from",
+    "E460": "'{field}' must be {expected}, found {found}",
+    "E461": "duplicate id '{id}' (first on line {first_line})",
+    # --- E5xx matrix, reports, reproduction ----------------------------------------------
+    "E501": "report targets file not found: {path}",
+    "E502": "report targets file is not valid YAML: {error}",
+    "E503": "expected {expected}, found {found}",
+    "E504": "unknown council '{council}'; the report targets list: {known}",
+    "E505": "unknown code '{code}'; the codebook has: {known}",
+    "E506": "count must be {{min: a, max: b}} with 0 <= a <= b <= {cases} (the number of councils), found {found}",
+    "E507": "case '{case}' is in the codings ({count} row(s)) but not in the case list ({known}); add it to the case list or correct the codings' case column",
+    "E508": "unknown {option} '{value}'; choose one of: {choices}",
+    "E509": "value 'share' needs the number of segments in each case; pass totals=segment_counts(documents) (on the command line: --transcripts DIR)",
+    "E510": "no cases to show: the case list is empty",
+    "E511": "the codebook has no setting '{setting}'; add it under settings: in codebook.yaml",
+    "E512": "no transcript has a section '{section}' (settings.{setting}); sections found: {found}",
+    "E513": "input for the reproduction not found: {what} ({path})",
+    "E514": "{path} exists and is not a folder; choose another --out",
+    "E515": "council '{council}' has no entry in appendix_two; every council needs its published items",
+    "E516": "duplicate {what} '{value}'",
     # --- E8xx review ------------------------------------------------------------------------
     "E801": "document '{document}' is not among the {count} transcript(s) given ({rows} codings row(s), first row {row}); point --transcripts at the folder the codings were made from",
     "E802": "row {row}: start/end {start}:{end} lie outside document '{document}' ({length} characters); the transcript changed after coding, re-run the coder",
@@ -196,6 +244,10 @@ class CoderError(CasecoderError):
 
 class OverridesError(CasecoderError):
     """An overrides file is invalid or one of its anchors does not resolve (E4xx)."""
+
+
+class EvaluationError(CasecoderError):
+    """A gold coding (or the development set) cannot be read, or compared as asked (E45x-E49x)."""
 
 
 class FindingsError(CasecoderError):
