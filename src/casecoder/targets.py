@@ -1,0 +1,464 @@
+"""The published figures a reproduction must meet, loaded from ``report_targets.yaml``.
+
+The file (``data/reference/report_targets.yaml``, copied from the shared reference) records, for
+the report "Key Leadership Actions for Innovation" (Munro, 2016):
+
+- ``councils``: the case studies in the report's order, each with ``id``, ``name`` and ``type``;
+- ``codes``: per code of the code frame, the report's ``statement``, the target ``count``
+  (``{min, max}``), the councils the text ``named`` for it and the reconstructed ``members``
+  (council -> basis, or ``{basis, why}``);
+- ``appendix_two``: the report's Appendix Two, grouped by council type, each item with the
+  codes it is coded with.
+
+:func:`load_targets` reads and validates the whole file once, reporting every problem with its
+line, and returns a frozen :class:`ReportTargets`. Nothing downstream re-checks it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .errors import FindingsError, Problem, problem
+
+__all__ = [
+    "AppendixGroup",
+    "AppendixItem",
+    "CodeTarget",
+    "Council",
+    "CountTarget",
+    "Member",
+    "ReportTargets",
+    "load_targets",
+]
+
+#: The bases a member cell may have (see the file's header comment).
+MEMBER_BASES: tuple[str, ...] = ("stated", "named", "appendix", "inferred")
+
+
+@dataclass(frozen=True)
+class Council:
+    """One case study: ``id`` (the case), ``name`` as the report spells it, ``type``."""
+
+    id: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class CountTarget:
+    """How many councils the report says take an action: ``min <= n <= max``."""
+
+    min: int
+    max: int
+
+    @property
+    def exact(self) -> bool:
+        """True when the report gives one number (``min == max``)."""
+        return self.min == self.max
+
+    def met_by(self, n: int) -> bool:
+        """Return whether ``n`` councils meet this target."""
+        return self.min <= n <= self.max
+
+    def __str__(self) -> str:
+        return str(self.min) if self.exact else f"{self.min}–{self.max}"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One cell of the reconstructed membership: a council taking a code, and why."""
+
+    council: str
+    basis: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class CodeTarget:
+    """The report's figures for one code.
+
+    Attributes
+    ----------
+    code : str
+        The code id.
+    statement : str
+        The report's words that give the count.
+    count : CountTarget
+        The target number of councils.
+    named : tuple of str
+        Councils the report names for this action; a reproduction must include each.
+    members : tuple of Member
+        The reconstructed membership, in the report's council order.
+    notes : str
+        Any note on how the target was read.
+    """
+
+    code: str
+    statement: str
+    count: CountTarget
+    named: tuple[str, ...]
+    members: tuple[Member, ...]
+    notes: str = ""
+
+    @property
+    def member_ids(self) -> tuple[str, ...]:
+        """The member councils' ids, in the report's council order."""
+        return tuple(m.council for m in self.members)
+
+
+@dataclass(frozen=True)
+class AppendixItem:
+    """One published Appendix Two item of a council, with the code(s) it is coded with."""
+
+    council: str
+    item: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppendixGroup:
+    """A group of Appendix Two (e.g. ``COUNTY COUNCILS``) and its councils' items."""
+
+    type: str
+    heading: str
+    councils: tuple[str, ...]
+    items: tuple[AppendixItem, ...]
+
+
+@dataclass(frozen=True)
+class ReportTargets:
+    """Everything ``report_targets.yaml`` publishes, validated.
+
+    Attributes
+    ----------
+    path : str
+        The file it was read from.
+    source : Mapping
+        Title, author, date of the report.
+    councils : tuple of Council
+        The case studies, in the report's order.
+    chart_title, chart_unit : str
+        The report chart's title and what its bars count.
+    codes : Mapping[str, CodeTarget]
+        Per code id, in the file's order.
+    appendix_title : str
+        The title of Appendix Two.
+    groups : tuple of AppendixGroup
+        Appendix Two, as the report groups it.
+    notes : tuple of str
+        The file's closing notes.
+    """
+
+    path: str
+    source: Mapping[str, Any]
+    councils: tuple[Council, ...]
+    chart_title: str
+    chart_unit: str
+    codes: Mapping[str, CodeTarget]
+    appendix_title: str
+    groups: tuple[AppendixGroup, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def council_ids(self) -> tuple[str, ...]:
+        """Council ids in the report's order."""
+        return tuple(c.id for c in self.councils)
+
+    @property
+    def council_names(self) -> dict[str, str]:
+        """Council id -> the name the report uses."""
+        return {c.id: c.name for c in self.councils}
+
+    def items(self, council: str) -> tuple[AppendixItem, ...]:
+        """The published Appendix Two items of ``council``, in the report's order."""
+        return tuple(i for g in self.groups for i in g.items if i.council == council)
+
+    def key_actions(self, council: str) -> frozenset[str]:
+        """The codes of ``council``'s Appendix Two items (its published key actions)."""
+        return frozenset(c for i in self.items(council) for c in i.codes)
+
+    def members_matrix(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        """The reconstructed membership as a 0/1 matrix.
+
+        Parameters
+        ----------
+        codes : sequence of str, optional
+            Column order (e.g. the codebook's ids); default the file's order.
+
+        Returns
+        -------
+        DataFrame
+            Index ``case`` (the councils, report order), columns ``code``, values int 0/1.
+        """
+        codes = list(codes) if codes is not None else list(self.codes)
+        data = {
+            code: [int(c in (self.codes[code].member_ids if code in self.codes else ())) for c in self.council_ids]
+            for code in codes
+        }
+        out = pd.DataFrame(data, index=pd.Index(self.council_ids, name="case"), dtype="int64")
+        out.columns.name = "code"
+        return out
+
+    def case_attributes(self) -> pd.DataFrame:
+        """Council id -> ``council_name``, ``council_type`` (as the transcripts' front matter)."""
+        return pd.DataFrame(
+            {"council_name": [c.name for c in self.councils], "council_type": [c.type for c in self.councils]},
+            index=pd.Index(self.council_ids, name="case"),
+        )
+
+
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader that records each mapping's line, so problems can name it."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    out = _Lined(mapping)
+    out.line = node.start_mark.line + 1
+    out.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    return out
+
+
+class _Lined(dict):  # noqa: FURB189 - a dict that also knows where it came from
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line(obj: Any, key: str | None = None) -> int | None:
+    if isinstance(obj, _Lined):
+        if key is not None and key in getattr(obj, "key_lines", {}):
+            return obj.key_lines[key]
+        return obj.line
+    return None
+
+
+def load_targets(
+    path: str | os.PathLike[str] = "data/reference/report_targets.yaml",
+    *,
+    codes: Iterable[str] | None = None,
+) -> ReportTargets:
+    """Read and validate the report's targets.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``report_targets.yaml`` file.
+    codes : iterable of str, optional
+        The codebook's ids; if given, every code named in the file must be one of them.
+
+    Returns
+    -------
+    ReportTargets
+
+    Raises
+    ------
+    FindingsError
+        Listing every problem at once: file missing (E501), bad YAML (E502), wrong shapes
+        (E503), unknown councils (E504) or codes (E505), impossible counts (E506), a council
+        without Appendix Two items (E515), duplicates (E516).
+
+    Examples
+    --------
+    >>> t = load_targets("data/reference/report_targets.yaml")  # doctest: +SKIP
+    >>> t.codes["move_with_pace"].count.min  # doctest: +SKIP
+    6
+    """
+    p = Path(path)
+    where = str(p)
+    if not p.is_file():
+        raise FindingsError(problem("E501", path=where))
+    try:
+        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise FindingsError(
+            problem("E502", path=where, line=None if mark is None else mark.line + 1, error=str(exc).splitlines()[0])
+        ) from exc
+    problems: list[Problem] = []
+
+    def bad(field_: str, expected: str, found: Any, obj: Any = None, key: str | None = None) -> None:
+        problems.append(problem("E503", path=where, line=_line(obj, key), field=field_, expected=expected, found=repr(found)))
+
+    if not isinstance(raw, dict):
+        raise FindingsError(problem("E503", path=where, expected="a mapping with councils, codes, appendix_two", found=type(raw).__name__))
+
+    known_codes = None if codes is None else list(codes)
+
+    # --- councils ------------------------------------------------------------------------
+    councils: list[Council] = []
+    raw_councils = raw.get("councils")
+    if not isinstance(raw_councils, list) or not raw_councils:
+        bad("councils", "a non-empty list of {id, name, type}", raw_councils, raw, "councils")
+        raw_councils = []
+    seen: set[str] = set()
+    for i, c in enumerate(raw_councils):
+        if not isinstance(c, dict) or not all(isinstance(c.get(k), str) and c.get(k) for k in ("id", "name", "type")):
+            bad(f"councils[{i}]", "{id, name, type}, each a non-empty string", c, c if isinstance(c, dict) else raw, None if isinstance(c, dict) else "councils")
+            continue
+        if c["id"] in seen:
+            problems.append(problem("E516", path=where, line=_line(c), field=f"councils[{i}].id", what="council id", value=c["id"]))
+            continue
+        seen.add(c["id"])
+        councils.append(Council(c["id"], c["name"], c["type"]))
+    council_ids = [c.id for c in councils]
+    known_councils = ", ".join(council_ids)
+
+    def check_council(cid: Any, field_: str, obj: Any, key: str | None = None) -> bool:
+        if cid not in seen:
+            problems.append(problem("E504", path=where, line=_line(obj, key), field=field_, council=cid, known=known_councils))
+            return False
+        return True
+
+    def check_code(code: Any, field_: str, obj: Any, key: str | None = None) -> bool:
+        if known_codes is not None and code not in known_codes:
+            problems.append(problem("E505", path=where, line=_line(obj, key), field=field_, code=code, known=", ".join(known_codes)))
+            return False
+        return True
+
+    # --- chart ---------------------------------------------------------------------------
+    chart = raw.get("chart") or {}
+    if not isinstance(chart, dict):
+        bad("chart", "a mapping {title, unit}", chart, raw, "chart")
+        chart = {}
+
+    # --- codes ---------------------------------------------------------------------------
+    targets: dict[str, CodeTarget] = {}
+    raw_codes = raw.get("codes")
+    if not isinstance(raw_codes, dict) or not raw_codes:
+        bad("codes", "a mapping of code id -> {statement, count, named, members}", raw_codes, raw, "codes")
+        raw_codes = {}
+    for code, spec in raw_codes.items():
+        f = f"codes.{code}"
+        if not check_code(code, f, raw_codes, code):
+            continue
+        if not isinstance(spec, dict):
+            bad(f, "a mapping {statement, count, named, members}", spec, raw_codes, code)
+            continue
+        statement = spec.get("statement")
+        if not isinstance(statement, str) or not statement.strip():
+            bad(f"{f}.statement", "the report's sentence, a non-empty string", statement, spec, "statement")
+            statement = ""
+        cnt = spec.get("count")
+        count = None
+        if (
+            isinstance(cnt, dict)
+            and isinstance(cnt.get("min"), int)
+            and isinstance(cnt.get("max"), int)
+            and 0 <= cnt["min"] <= cnt["max"] <= len(councils)
+        ):
+            count = CountTarget(cnt["min"], cnt["max"])
+        else:
+            problems.append(problem("E506", path=where, line=_line(spec, "count"), field=f"{f}.count", cases=len(councils), found=repr(cnt)))
+        named_raw = spec.get("named", [])
+        named: list[str] = []
+        if not isinstance(named_raw, list):
+            bad(f"{f}.named", "a list of council ids", named_raw, spec, "named")
+        else:
+            named = [n for n in named_raw if check_council(n, f"{f}.named", spec, "named")]
+        members_raw = spec.get("members", {})
+        members: list[Member] = []
+        if not isinstance(members_raw, dict):
+            bad(f"{f}.members", "a mapping council -> basis", members_raw, spec, "members")
+            members_raw = {}
+        for cid, basis in members_raw.items():
+            mf = f"{f}.members.{cid}"
+            if not check_council(cid, mf, members_raw, cid):
+                continue
+            why = ""
+            if isinstance(basis, dict):
+                why = basis.get("why", "") or ""
+                basis = basis.get("basis")
+            if basis not in MEMBER_BASES:
+                bad(mf, f"a basis, one of {', '.join(MEMBER_BASES)}", basis, members_raw, cid)
+                continue
+            members.append(Member(cid, basis, str(why)))
+        members.sort(key=lambda m: council_ids.index(m.council))
+        if count is not None and members and not count.met_by(len(members)):
+            bad(f"{f}.members", f"{count} member(s) to meet the count", len(members), spec, "members")
+        if count is not None:
+            targets[code] = CodeTarget(
+                code=code,
+                statement=statement,
+                count=count,
+                named=tuple(named),
+                members=tuple(members),
+                notes=str(spec.get("notes", "") or "").strip(),
+            )
+
+    # --- appendix two --------------------------------------------------------------------
+    groups: list[AppendixGroup] = []
+    app = raw.get("appendix_two")
+    if not isinstance(app, dict) or not isinstance(app.get("groups"), list):
+        bad("appendix_two", "a mapping {title, groups: [...]}", app, raw, "appendix_two")
+        app = {"groups": []}
+    listed: set[str] = set()
+    for gi, g in enumerate(app["groups"]):
+        gf = f"appendix_two.groups[{gi}]"
+        if not isinstance(g, dict) or not isinstance(g.get("councils"), dict):
+            bad(gf, "{type, heading, councils: {council: [items]}}", g, g if isinstance(g, dict) else app, None if isinstance(g, dict) else "groups")
+            continue
+        items: list[AppendixItem] = []
+        gcouncils: list[str] = []
+        for cid, its in g["councils"].items():
+            cf = f"{gf}.councils.{cid}"
+            if not check_council(cid, cf, g["councils"], cid):
+                continue
+            if cid in listed:
+                problems.append(problem("E516", path=where, line=_line(g["councils"], cid), field=cf, what="Appendix Two council", value=cid))
+                continue
+            listed.add(cid)
+            gcouncils.append(cid)
+            if not isinstance(its, list) or not its:
+                bad(cf, "a non-empty list of {item, codes}", its, g["councils"], cid)
+                continue
+            for ii, it in enumerate(its):
+                itf = f"{cf}[{ii}]"
+                if (
+                    not isinstance(it, dict)
+                    or not isinstance(it.get("item"), str)
+                    or not isinstance(it.get("codes"), list)
+                    or not it["codes"]
+                ):
+                    bad(itf, "{item: text, codes: [code, ...]}", it, it if isinstance(it, dict) else g["councils"], None if isinstance(it, dict) else cid)
+                    continue
+                ok = all([check_code(c, f"{itf}.codes", it, "codes") for c in it["codes"]])
+                if ok:
+                    items.append(AppendixItem(cid, it["item"], tuple(it["codes"])))
+        groups.append(
+            AppendixGroup(
+                type=str(g.get("type", "")),
+                heading=str(g.get("heading", "") or str(g.get("type", "")).upper()),
+                councils=tuple(gcouncils),
+                items=tuple(items),
+            )
+        )
+    if app.get("groups") is not None:
+        for c in councils:
+            if c.id not in listed:
+                problems.append(problem("E515", path=where, line=_line(app, "groups"), field="appendix_two", council=c.id))
+
+    notes_raw = raw.get("notes", []) or []
+    if problems:
+        raise FindingsError(problems)
+    return ReportTargets(
+        path=where,
+        source=MappingProxyType(dict(raw.get("source") or {})),
+        councils=tuple(councils),
+        chart_title=str(chart.get("title", "") or ""),
+        chart_unit=str(chart.get("unit", "") or ""),
+        codes=MappingProxyType(targets),
+        appendix_title=str(app.get("title", "") or "Appendix Two"),
+        groups=tuple(groups),
+        notes=tuple(str(n).strip() for n in notes_raw) if isinstance(notes_raw, list) else (),
+    )
