@@ -6,3 +6,214 @@ re-running gives identical files.
 """
 
 from __future__ import annotations
+
+import contextlib
+import os
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .errors import FindingsError, problem
+from .io import atomic_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .codebook import Codebook
+
+__all__ = [
+    "FIGURE_FORMATS",
+    "cases_per_code",
+    "chart_cases_per_code",
+    "save_figure",
+]
+
+#: The formats :func:`save_figure` writes by default.
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg")
+#: Paul Tol's colour-blind-safe "bright" scheme, for bars coloured by a case attribute.
+_GROUP_COLOURS: tuple[str, ...] = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
+_BAR_COLOUR = "#4477AA"
+_MISSING = "(missing)"
+
+
+def cases_per_code(presence: pd.DataFrame) -> pd.Series:
+    """The number of cases taking each code, most to fewest, ties in the matrix's column order.
+
+    Parameters
+    ----------
+    presence : DataFrame
+        A cases × codes matrix (:func:`casecoder.matrix.code_matrix`); any value > 0 counts as
+        taking the code.
+
+    Returns
+    -------
+    Series
+        Index code, int64 values, sorted descending by a stable sort (so codes with equal counts
+        keep the codebook's order).
+    """
+    counts = (presence > 0).sum(axis=0).astype("int64")
+    return counts.sort_values(ascending=False, kind="mergesort")
+
+
+def _labels_for(codes: Sequence[str], labels: Codebook | Mapping[str, str] | None) -> list[str]:
+    if labels is None:
+        return list(codes)
+    if hasattr(labels, "codes") and hasattr(labels, "ids"):
+        lookup = {c.id: c.label for c in labels.codes}
+    else:
+        lookup = dict(labels)
+    return [lookup.get(c, c) for c in codes]
+
+
+def chart_cases_per_code(
+    presence: pd.DataFrame,
+    labels: Codebook | Mapping[str, str] | None = None,
+    *,
+    title: str = "Cases taking each code",
+    source: str | None = None,
+    xlabel: str | None = None,
+    by: pd.Series | Mapping[str, str] | None = None,
+    group_order: Sequence[str] | None = None,
+    width: float = 9.0,
+) -> Figure:
+    """A horizontal bar chart of the number of cases taking each code.
+
+    One bar per code, longest at the top (ties in the matrix's column order), each labelled
+    with its count; the axis runs from 0 to the number of cases. This is the report's chart
+    "Key leadership actions identified in case studies" when given the councils' presence
+    matrix.
+
+    Parameters
+    ----------
+    presence : DataFrame
+        Cases × codes (index case, columns code ids in codebook order), from
+        :func:`casecoder.matrix.code_matrix`; values > 0 mean the case takes the code.
+    labels : Codebook or mapping, optional
+        Code id -> the label shown (in full, never cut); default the ids.
+    title : str
+        The chart's title.
+    source : str, optional
+        A source line printed under the chart (e.g. the corpus and the report).
+    xlabel : str, optional
+        The axis label; default "Number of cases (of n)".
+    by : Series or mapping, optional
+        Case -> group (e.g. council type): the bars are stacked by group, with a legend. A case
+        with no group is stacked as ``(missing)``.
+    group_order : sequence of str, optional
+        Stacking and legend order of the groups; default their first appearance.
+    width : float
+        Figure width in inches; the height grows with the number of codes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not attached to pyplot (no global state). Its one axes holds the bars: for a plain
+        chart one patch per code in top-to-bottom order; the y tick labels are the code labels,
+        top to bottom; each bar's count is a text on the axes.
+
+    Raises
+    ------
+    FindingsError
+        E510 if the matrix has no cases.
+    """
+    n_cases = int(presence.shape[0])
+    if n_cases == 0:
+        raise FindingsError(problem("E510", field="presence"))
+    counts = cases_per_code(presence)
+    codes = list(counts.index)
+    names = _labels_for(codes, labels)
+    n = len(codes)
+    # Why wrap at all: a label is never cut, but a 60-character label on one line would squeeze
+    # the bars; wrapping at 56 keeps every word and leaves the bars most of the width.
+    shown = ["\n".join(textwrap.wrap(t, 56)) or t for t in names]
+    fig = Figure(figsize=(width, 1.6 + 0.42 * max(n, 1)), layout="constrained")
+    ax = fig.add_subplot()
+    ypos = list(range(n))  # 0 at the top once the axis is inverted
+    if by is None:
+        ax.barh(ypos, counts.to_numpy(), color=_BAR_COLOUR, height=0.7, label="cases")
+    else:
+        groups = pd.Series(dict(by) if not isinstance(by, pd.Series) else by, dtype=object)
+        groups = groups.reindex(presence.index).fillna("").astype(str).replace("", _MISSING)
+        order = list(group_order) if group_order is not None else list(dict.fromkeys(groups))
+        order += [g for g in dict.fromkeys(groups) if g not in order]
+        left = pd.Series(0, index=codes, dtype="int64")
+        for i, g in enumerate(order):
+            part = (presence.loc[groups[groups == g].index, codes] > 0).sum(axis=0).astype("int64")
+            ax.barh(ypos, part.to_numpy(), left=left.to_numpy(), height=0.7,
+                    color=_GROUP_COLOURS[i % len(_GROUP_COLOURS)], label=g, edgecolor="white", linewidth=0.6)
+            left += part
+        ax.legend(title=groups.name if isinstance(groups.name, str) else None, loc="lower right", frameon=False)
+    for y, value in zip(ypos, counts.to_numpy(), strict=True):
+        ax.text(value + 0.08, y, str(int(value)), va="center", ha="left", fontsize=10, clip_on=False)
+    ax.set_yticks(ypos, shown)
+    ax.invert_yaxis()
+    ax.set_xlim(0, n_cases)
+    ax.set_xticks(range(0, n_cases + 1))
+    ax.set_xlabel(xlabel or f"Number of cases (of {n_cases})")
+    ax.xaxis.grid(True, color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
+    if source:
+        fig.get_layout_engine().set(h_pad=0.1)
+        # A supxlabel sits under the axis label and is laid out by the engine, so never clipped.
+        fig.supxlabel(source, x=0.01, ha="left", fontsize=8, color="#555555", wrap=True)
+    return fig
+
+
+def save_figure(
+    fig: Figure,
+    path: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = FIGURE_FORMATS,
+    dpi: int = 150,
+) -> list[Path]:
+    """Write a figure as PNG and SVG (or ``formats``), atomically and byte-for-byte repeatable.
+
+    Parameters
+    ----------
+    fig : Figure
+    path : path-like
+        The output path without suffix (``out/chart`` gives ``out/chart.png`` and
+        ``out/chart.svg``); a suffix given is replaced.
+    formats : sequence of {"png", "svg", "pdf"}
+    dpi : int
+        Resolution of raster formats.
+
+    Returns
+    -------
+    list of Path
+        The files written, in ``formats`` order.
+
+    Raises
+    ------
+    FindingsError
+        E508 for a format other than png, svg or pdf.
+    """
+    allowed = ("png", "svg", "pdf")
+    stem = Path(path)
+    if stem.suffix.lower().lstrip(".") in allowed:
+        stem = stem.with_suffix("")
+    written = []
+    # Fixed hash salt and ids and no dates: the same figure gives the same bytes every run.
+    rc = {"svg.hashsalt": "casecoder", "svg.id": "casecoder-figure"} if "svg.id" in matplotlib.rcParams else {"svg.hashsalt": "casecoder"}
+    metadata: dict[str, dict[str, Any]] = {
+        "png": {"Software": "casecoder (matplotlib)"},
+        "svg": {"Date": None, "Creator": "casecoder (matplotlib)"},
+        "pdf": {"CreationDate": None, "ModDate": None, "Creator": "casecoder (matplotlib)", "Producer": None},
+    }
+    for fmt in formats:
+        fmt = fmt.lower()
+        if fmt not in allowed:
+            raise FindingsError(problem("E508", field="formats", option="figure format", value=fmt, choices=", ".join(allowed)))
+        target = stem.with_name(f"{stem.name}.{fmt}")
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(matplotlib.rc_context(rc))
+            tmp = stack.enter_context(atomic_path(target))
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata[fmt], bbox_inches="tight", pad_inches=0.15)
+        written.append(target)
+    return written
