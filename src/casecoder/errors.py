@@ -48,7 +48,7 @@ __all__ = [
 
 MESSAGES: dict[str, str] = {
     # --- E0xx transcripts -------------------------------------------------------------------
-    "E001": "file not found: {path}",
+    "E001": "file or folder not found; check the path",
     "E002": "no transcripts found in {path} (looked for {suffixes})",
     "E003": "the file is empty",
     "E004": "this looks like a binary file ({kind}), not a transcript; convert it to .txt, .md, .docx or .vtt",
@@ -65,11 +65,11 @@ MESSAGES: dict[str, str] = {
     "E015": "two documents have the same id '{id}' ({other}); rename one of the files",
     "E016": "the document has no text",
     # --- E1xx codebook ----------------------------------------------------------------------
-    "E101": "codebook file not found: {path}",
+    "E101": "codebook file not found; pass --codebook PATH",
     "E102": "codebook is not valid YAML: {error}",
     "E103": "expected {expected}, found {found}",
     "E104": "unknown key '{key}'; allowed keys: {allowed}",
-    "E105": "missing required field '{field}'",
+    "E105": "missing required field '{name}'",
     "E106": "duplicate code id '{id}' (first defined on line {first_line})",
     "E107": "unknown parent '{parent}'; it must be the id of another code",
     "E108": "parent cycle: {cycle}",
@@ -79,7 +79,7 @@ MESSAGES: dict[str, str] = {
     "E112": "an empty phrase",
     "E113": "duplicate pattern name '{name}' in code '{code}'",
     # --- E2xx codings tables ----------------------------------------------------------------
-    "E201": "codings file not found: {path}",
+    "E201": "codings file not found; check the path",
     "E202": "missing column(s): {columns}; a codings table needs {required}",
     "E203": "unknown code '{code}' in {count} row(s); the codebook has: {known}",
     "E204": "column '{column}' must hold {expected}; found {found} in row {row}",

@@ -1,0 +1,448 @@
+"""The codebook: ``codebook.yaml`` loaded once and validated into typed, immutable objects.
+
+Layout of the file::
+
+    version: 1
+    settings:                       # optional; free-form settings read by later stages
+      case_key: council
+      key_actions_section: Leadership actions with the greatest impact
+    codes:
+      - id: partnerships            # lower_snake_case, unique
+        label: Build innovative partnerships
+        definition: ...             # the analyst's coding rules
+        include: ...
+        exclude: ...
+        parent: null                # the id of a parent code, for nested codebooks
+        color: '#44AA99'
+        phrases: [joint venture, partner organisation]     # matched on lemmas
+        patterns:                   # spaCy Matcher token patterns
+          - name: work_with_partners
+            pattern: [{LEMMA: work}, {LOWER: with}, {OP: "?"}, {LEMMA: partner}]
+        exclusions:                 # other senses: a match they overlap is set aside
+          - name: spouse
+            phrases: [my partner]
+        examples: [We set up a joint venture with a housing association.]
+
+:func:`load_codebook` reports every problem at once (as spaCy's ``MatchPatternError`` lists
+every bad pattern), each with the file, the line, the code id and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CodebookError, Problem, problem
+from .transcripts import FrozenMap
+
+__all__ = [
+    "Code",
+    "Codebook",
+    "Exclusion",
+    "TokenPattern",
+    "load_codebook",
+    "parse_codebook",
+]
+
+_TOP_KEYS = ("version", "settings", "codes")
+_CODE_KEYS = (
+    "id", "label", "definition", "include", "exclude", "parent", "color",
+    "phrases", "patterns", "exclusions", "examples", "description",
+)
+_PATTERN_KEYS = ("name", "pattern")
+_EXCLUSION_KEYS = ("name", "phrases", "pattern")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class TokenPattern:
+    """A named spaCy Matcher token pattern (a list of token dicts)."""
+
+    name: str
+    tokens: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Another sense of a code's words: phrases and/or a token pattern that veto a match."""
+
+    name: str
+    phrases: tuple[str, ...] = ()
+    pattern: TokenPattern | None = None
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of the codebook: its coding rules and the patterns the coder matches.
+
+    Attributes
+    ----------
+    id, label : str
+        Fixed identity and the label shown to people.
+    definition, include, exclude : str
+        The analyst's coding rules.
+    parent : str or None
+        The id of the parent code, for nested codebooks.
+    color : str or None
+        ``#rrggbb``, used by figures, the review site and REFI-QDA export.
+    phrases : tuple of str
+        Matched case-insensitively on lemmas.
+    patterns : tuple of TokenPattern
+        spaCy Matcher token patterns.
+    exclusions : tuple of Exclusion
+        Other senses that veto an overlapping match.
+    examples : tuple of str
+        Sentences that should be coded with this code.
+    """
+
+    id: str
+    label: str
+    definition: str = ""
+    include: str = ""
+    exclude: str = ""
+    parent: str | None = None
+    color: str | None = None
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[TokenPattern, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    examples: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A validated codebook: codes in file order, and free-form settings."""
+
+    codes: tuple[Code, ...]
+    path: str = ""
+    settings: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Code ids in codebook order."""
+        return tuple(c.id for c in self.codes)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """``{id: label}`` in codebook order."""
+        return {c.id: c.label for c in self.codes}
+
+    def __getitem__(self, code_id: str) -> Code:
+        for c in self.codes:
+            if c.id == code_id:
+                return c
+        raise KeyError(code_id)
+
+    def __contains__(self, code_id: object) -> bool:
+        return any(c.id == code_id for c in self.codes)
+
+    def __iter__(self) -> Iterator[Code]:
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def children(self, code_id: str) -> tuple[Code, ...]:
+        """The codes whose parent is ``code_id``."""
+        return tuple(c for c in self.codes if c.parent == code_id)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Line numbers of YAML nodes, by path (``("codes", 3, "label")``)."""
+
+    def __init__(self, node: yaml.Node | None):
+        self.lines: dict[tuple[Any, ...], int] = {}
+        if node is not None:
+            self._walk(node, ())
+
+    def _walk(self, node: yaml.Node, path: tuple[Any, ...]) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                k = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+                self.lines[path + (k, "<key>")] = key.start_mark.line + 1
+                self._walk(value, path + (k,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, path + (i,))
+
+    def __call__(self, *path: Any) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+def _field(*path: Any) -> str:
+    out = ""
+    for p in path:
+        if p == "<key>":
+            continue
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def load_codebook(path: str | os.PathLike[str] = "codebook.yaml", *, validate_patterns: bool = True) -> Codebook:
+    """Load and validate a codebook file.
+
+    Parameters
+    ----------
+    path : path, default "codebook.yaml"
+        The YAML file.
+    validate_patterns : bool, default True
+        Check token patterns with spaCy's ``Matcher(validate=True)``.
+
+    Returns
+    -------
+    Codebook
+
+    Raises
+    ------
+    CodebookError
+        Listing every problem at once, each with file, line, code id and field: a missing file
+        (E101), invalid YAML (E102), wrong types (E103), unknown keys (E104), missing fields
+        (E105), duplicate ids (E106), unknown parents (E107) or cycles (E108), token patterns
+        spaCy rejects (E109), bad ids (E110) or colours (E111).
+
+    Examples
+    --------
+    >>> book = load_codebook("codebook.yaml")   # doctest: +SKIP
+    >>> book["partnerships"].label              # doctest: +SKIP
+    'Build innovative partnerships'
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise CodebookError(problem("E101", path=p)) from exc
+    return parse_codebook(text, path=str(p), validate_patterns=validate_patterns)
+
+
+def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bool = True) -> Codebook:
+    """Validate codebook YAML given as text; see :func:`load_codebook`."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CodebookError(problem("E102", path=path, line=mark.line + 1 if mark else None, error=reason)) from exc
+    lines = _Lines(node)
+    problems: list[Problem] = []
+
+    def err(code: str, *where: Any, **values: Any) -> None:
+        problems.append(problem(code, path=path, line=lines(*where), field=_field(*where) or None, **values))
+
+    if not isinstance(data, dict):
+        err("E103", expected="a mapping with a 'codes' list", found=type(data).__name__)
+        raise CodebookError(problems)
+    for key in data:
+        if key not in _TOP_KEYS:
+            err("E104", key, "<key>", key=key, allowed=", ".join(_TOP_KEYS))
+    settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        err("E103", "settings", expected="a mapping", found=type(settings).__name__)
+        settings = {}
+    raw_codes = data.get("codes")
+    if raw_codes is None:
+        err("E105", name="codes")
+        raise CodebookError(problems)
+    if not isinstance(raw_codes, list):
+        err("E103", "codes", expected="a list of codes", found=type(raw_codes).__name__)
+        raise CodebookError(problems)
+
+    codes: list[Code] = []
+    first_line: dict[str, int | None] = {}
+    pattern_checks: list[tuple[tuple[Any, ...], str, list[Any]]] = []
+    for i, raw in enumerate(raw_codes):
+        where = ("codes", i)
+        if not isinstance(raw, dict):
+            err("E103", *where, expected="a mapping for each code", found=type(raw).__name__)
+            continue
+        cid = raw.get("id")
+        label_where = where
+        for key in raw:
+            if key not in _CODE_KEYS:
+                err("E104", *where, key, "<key>", key=key, allowed=", ".join(_CODE_KEYS))
+        for required in ("id", "label"):
+            value = raw.get(required)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                err("E105", *label_where, name=required)
+        if cid is not None and not isinstance(cid, str):
+            err("E103", *where, "id", expected="a string", found=type(cid).__name__)
+            cid = None
+        if isinstance(cid, str):
+            if not _ID.match(cid):
+                err("E110", *where, "id", id=cid)
+            if cid in first_line:
+                err("E106", *where, "id", id=cid, first_line=first_line[cid])
+            else:
+                first_line[cid] = lines(*where)
+        texts: dict[str, str] = {}
+        for key in ("label", "definition", "include", "exclude", "description"):
+            value = raw.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                err("E103", *where, key, expected="text", found=type(value).__name__)
+                continue
+            texts[key] = " ".join(value.split())
+        if texts.get("description") and not texts.get("definition"):
+            texts["definition"] = texts["description"]
+        parent = raw.get("parent")
+        if parent is not None and not isinstance(parent, str):
+            err("E103", *where, "parent", expected="a code id", found=type(parent).__name__)
+            parent = None
+        color = raw.get("color")
+        if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
+            err("E111", *where, "color", color=color)
+            color = None
+        phrases = _phrases(raw.get("phrases"), where + ("phrases",), err)
+        examples = _phrases(raw.get("examples"), where + ("examples",), err)
+        patterns: list[TokenPattern] = []
+        names: set[str] = set()
+        for j, rp in enumerate(_list(raw.get("patterns"), where + ("patterns",), err)):
+            pw = where + ("patterns", j)
+            tp = _token_pattern(rp, pw, err, pattern_checks)
+            if tp is not None:
+                if tp.name in names:
+                    err("E113", *pw, "name", name=tp.name, code=cid)
+                names.add(tp.name)
+                patterns.append(tp)
+        exclusions: list[Exclusion] = []
+        for j, rx in enumerate(_list(raw.get("exclusions"), where + ("exclusions",), err)):
+            xw = where + ("exclusions", j)
+            if not isinstance(rx, dict):
+                err("E103", *xw, expected="a mapping {name, phrases | pattern}", found=type(rx).__name__)
+                continue
+            for key in rx:
+                if key not in _EXCLUSION_KEYS:
+                    err("E104", *xw, key, "<key>", key=key, allowed=", ".join(_EXCLUSION_KEYS))
+            name = rx.get("name")
+            if not isinstance(name, str) or not name.strip():
+                err("E105", *xw, name="name")
+                continue
+            xphrases = _phrases(rx.get("phrases"), xw + ("phrases",), err)
+            xpattern = None
+            if rx.get("pattern") is not None:
+                xpattern = _token_pattern({"name": name, "pattern": rx["pattern"]}, xw, err, pattern_checks)
+            if not xphrases and xpattern is None:
+                err("E105", *xw, name="phrases or pattern")
+                continue
+            exclusions.append(Exclusion(name.strip(), xphrases, xpattern))
+        if isinstance(cid, str) and isinstance(texts.get("label"), str):
+            codes.append(
+                Code(
+                    id=cid,
+                    label=texts["label"],
+                    definition=texts.get("definition", ""),
+                    include=texts.get("include", ""),
+                    exclude=texts.get("exclude", ""),
+                    parent=parent,
+                    color=color,
+                    phrases=phrases,
+                    patterns=tuple(patterns),
+                    exclusions=tuple(exclusions),
+                    examples=examples,
+                    line=lines(*where),
+                )
+            )
+
+    ids = {c.id for c in codes}
+    index: dict[str, int] = {}
+    for i, c in enumerate(raw_codes):
+        if isinstance(c, dict) and isinstance(c.get("id"), str):
+            index.setdefault(c["id"], i)
+    for c in codes:
+        if c.parent is not None and c.parent not in ids:
+            err("E107", "codes", index.get(c.id, 0), "parent", parent=c.parent)
+    parents = {c.id: c.parent for c in codes if c.parent in ids}
+    reported: set[str] = set()
+    for start in parents:
+        seen: list[str] = []
+        node_id: str | None = start
+        while node_id is not None and node_id not in seen:
+            seen.append(node_id)
+            node_id = parents.get(node_id)
+        if node_id is not None and node_id not in reported:
+            cycle = seen[seen.index(node_id):] + [node_id]
+            reported.update(cycle)
+            err("E108", "codes", index.get(node_id, 0), "parent", cycle=" -> ".join(cycle))
+
+    if validate_patterns and pattern_checks:
+        problems.extend(_check_patterns(pattern_checks, path, lines))
+    if problems:
+        raise CodebookError(problems)
+    return Codebook(codes=tuple(codes), path=path, settings=FrozenMap(settings))
+
+
+def _list(value: Any, where: tuple[Any, ...], err: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        err("E103", *where, expected="a list", found=type(value).__name__)
+        return []
+    return value
+
+
+def _phrases(value: Any, where: tuple[Any, ...], err: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for j, item in enumerate(_list(value, where, err)):
+        if not isinstance(item, str):
+            err("E103", *where, j, expected="text", found=type(item).__name__)
+        elif not item.strip():
+            err("E112", *where, j)
+        else:
+            out.append(" ".join(item.split()))
+    return tuple(out)
+
+
+def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any]) -> TokenPattern | None:
+    if not isinstance(raw, dict):
+        err("E103", *where, expected="a mapping {name, pattern}", found=type(raw).__name__)
+        return None
+    for key in raw:
+        if key not in _PATTERN_KEYS:
+            err("E104", *where, key, "<key>", key=key, allowed=", ".join(_PATTERN_KEYS))
+    name = raw.get("name")
+    tokens = raw.get("pattern")
+    if not isinstance(name, str) or not name.strip():
+        err("E105", *where, name="name")
+        return None
+    if not isinstance(tokens, list) or not tokens or not all(isinstance(t, dict) for t in tokens):
+        err("E109", *where, "pattern", error="a pattern must be a non-empty list of token mappings")
+        return None
+    checks.append((where + ("pattern",), name, tokens))
+    return TokenPattern(name.strip(), tuple(dict(t) for t in tokens))
+
+
+def _check_patterns(checks: list[Any], path: str, lines: _Lines) -> list[Problem]:
+    """Validate token patterns with spaCy's own schema, one problem per rejected pattern."""
+    from spacy.errors import MatchPatternError
+    from spacy.matcher import Matcher
+
+    from .nlp import get_nlp
+
+    vocab = get_nlp().vocab
+    out: list[Problem] = []
+    for where, name, tokens in checks:
+        matcher = Matcher(vocab, validate=True)
+        try:
+            matcher.add(name, [tokens])
+        except MatchPatternError as exc:
+            detail = "; ".join(line.strip() for line in str(exc).splitlines()[1:] if line.strip()) or str(exc)
+            out.append(problem("E109", path=path, line=lines(*where), field=_field(*where), error=detail))
+        except (ValueError, TypeError, KeyError) as exc:
+            out.append(problem("E109", path=path, line=lines(*where), field=_field(*where), error=str(exc)))
+    return out
