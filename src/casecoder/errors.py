@@ -93,7 +93,7 @@ MESSAGES: dict[str, str] = {
     "E404": "unknown key '{key}'; allowed keys: {allowed}",
     "E405": "missing required field '{field}'",
     "E406": "action must be 'add' or 'remove', found '{found}'",
-    "E407": "unknown code '{code}'; the codebook has: {known}",
+    "E407": "unknown code '{code_id}'; the codebook has: {known}",
     "E408": "no document '{document}' among the {count} transcript(s) given{nearest}; the id is the transcript's file name without its suffix",
     "E409": "the quote is not in document '{document}': \"{quote}\"{candidates}; the transcript may have changed since: copy the passage again",
     "E410": "the quote matches {count} places in document '{document}' ({places}); add a prefix or suffix (the words just before or after it) to say which",
@@ -110,7 +110,7 @@ MESSAGES: dict[str, str] = {
     "E454": "no document '{document}' among the {count} transcript(s) given; point --transcripts at the folder the gold was made from",
     "E455": "document '{document}' has no turn {turn} (it has {count} turns)",
     "E456": "the quote is not in turn {turn} of '{document}': \"{quote}\"{candidates}",
-    "E457": "unknown code '{code}'; the codebook has: {known}",
+    "E457": "unknown code '{code_id}'; the codebook has: {known}",
     "E458": "unknown level '{level}'; choose one of: {choices}",
     "E459": "the codings name document '{document}' ({count} row(s)), which is not among the {total} transcript(s) given; point --transcripts at the folder the codings were made from",
     "E460": "'{field}' must be {expected}, found {found}",
@@ -132,6 +132,7 @@ MESSAGES: dict[str, str] = {
     "E514": "{path} exists and is not a folder; choose another --out",
     "E515": "council '{council}' has no entry in appendix_two; every council needs its published items",
     "E516": "duplicate {what} '{value}'",
+    "E517": "{path} exists and is not an earlier reproduction (no .casecoder-reproduction marker) nor empty; choose a new or empty folder for --out",
     # --- E6xx agreement ---------------------------------------------------------------------
     "E601": "only {count} analyst(s) to compare; give two or more codings (one file per analyst)",
     "E602": "the codings cover different documents: no document was reviewed by two or more analysts ({detail}); compare codings of the same transcripts",
@@ -150,6 +151,40 @@ MESSAGES: dict[str, str] = {
     "E615": "document '{document}' has a coding but is not in 'reviewed'; add it to 'reviewed' (a coding of an unreviewed document would be ignored)",
     "E616": "cannot read '{path}' as one analyst's coding: {why}",
     "E617": "two inputs name analyst '{analyst}' ({first} and {second}); each input must be a different analyst",
+    # --- E7xx REFI-QDA ----------------------------------------------------------------------
+    "E701": "REFI-QDA file not found: {path}",
+    "E702": "not a zip archive; a .qdpx project is a zip holding project.qde (export it again from the tool as REFI-QDA project)",
+    "E703": "no .qde file in the archive (found: {found}); a .qdpx must hold project.qde",
+    "E704": "malformed XML at column {column}: {error}",
+    "E705": "expected a <{expected}> root element, found <{found}>",
+    "E706": "<{element}> {guid} lacks the required attribute '{attribute}'",
+    "E707": "<{element}> {guid}: attribute '{attribute}' must be a whole number, found {value!r}",
+    "E708": "<{element}> {guid} refers to {target}, which is no {kind} in the file (a dangling GUID reference)",
+    "E709": "selection {guid} in source {source!r} spans {start}:{end}, outside its text ({length} units counted as {convention})",
+    "E710": "selection {guid} in source {source!r} starts or ends at {start}:{end}, inside a character or a CRLF when counted as {convention}",
+    "E711": "<{element}> GUID {guid} appears twice; references to it would be ambiguous",
+    "E712": "codings refer to document '{document}', which is not among the {count} document(s) given",
+    "E713": "coding on document '{document}' at {start}:{end}: {detail}; re-run the coder on these transcripts",
+    "E714": "two documents have the id '{id}'; document ids must be unique",
+    "E722": "the exported XML does not validate against the schema at {where}: {reason}",
+    "E723": "schema file not found: {schema}",
+    "E724": "the codebook has no codes; a REFI-QDA codebook needs at least one",
+    "E725": "a {kind} selection; casecoder imports text selections only",
+    "E726": "cannot be placed: {reason}",
+    "E727": "codes the whole source, not a span; casecoder codes spans",
+    "E728": "has no Coding (a quotation only)",
+    "E729": "source not imported: {reason}",
+    "E730": "code {name!r} is not in the codebook; kept as '{id}'",
+    "E731": "{name!r} is the tool's built-in user; skipped",
+    "E732": "{count} {what} not imported",
+    "E733": "parent of {name!r} inferred from its '::' name",
+    "E734": "colour {color!r} is not #rrggbb; left out",
+    "E735": "unknown position convention {found!r}; use one of {allowed}",
+    "E736": "source {source!r} is also in case {case!r}; kept there",
+    "E737": "{detail}; a document in no case is its own case",
+    "E738": "repeats code '{code}' on the same span by {analyst}; counted once",
+    "E739": "made by no user of the file (or only the tool's built-in user); analyst 'unknown'",
+    "E740": "a second source named {name!r}; its document id is {id!r}",
     # --- E8xx review ------------------------------------------------------------------------
     "E801": "document '{document}' is not among the {count} transcript(s) given ({rows} codings row(s), first row {row}); point --transcripts at the folder the codings were made from",
     "E802": "row {row}: start/end {start}:{end} lie outside document '{document}' ({length} characters); the transcript changed after coding, re-run the coder",
@@ -199,6 +234,7 @@ class Problem:
 
 def problem(
     code: str,
+    /,
     *,
     path: Any = None,
     line: int | None = None,
@@ -221,8 +257,9 @@ def problem(
     KeyError
         If ``code`` is not in the catalogue (a bug in casecoder, not in the input).
     """
-    # ``path`` both places the problem and may fill a ``{path}`` placeholder.
-    message = MESSAGES[code].format(**{"path": path, **values})
+    # ``path``, ``line`` and ``field`` both place the problem and may fill placeholders of
+    # the same names; ``code`` is positional-only so a template may use ``{code}`` too.
+    message = MESSAGES[code].format(**{"path": path, "line": line, "field": field, **values})
     return Problem(code, message, None if path is None else str(path), line, field)
 
 
