@@ -1,0 +1,5 @@
+"""``python -m casecoder``: the command line."""
+
+from .cli import entry
+
+entry()

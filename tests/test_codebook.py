@@ -1,0 +1,104 @@
+"""Tests of the codebook loader: the shipped codebook, and every kind of error with its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from casecoder.codebook import load_codebook, parse_codebook
+from casecoder.errors import CodebookError
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_FRAME = ROOT.parent / "shared" / "reference" / "code_frame.yaml"
+FRAME = ROOT / "data" / "reference" / "code_frame.yaml"
+
+
+def test_codebook_shipped_matches_code_frame_ids_and_labels():
+    book = load_codebook(ROOT / "codebook.yaml")
+    frame_path = FRAME if FRAME.exists() else SHARED_FRAME
+    if not frame_path.exists():
+        pytest.skip("the code frame is in neither data/reference nor ../shared/reference")
+    frame = yaml.safe_load(frame_path.read_text(encoding="utf-8"))
+    assert [(c.id, c.label) for c in book] == [(c["id"], c["label"]) for c in frame["codes"]]
+    for code, ref in zip(book, frame["codes"]):
+        assert code.definition == " ".join(ref["definition"].split())
+        assert code.include and code.exclude
+    assert book.settings["key_actions_section"]
+
+
+GOOD = """\
+version: 1
+codes:
+  - id: partnerships
+    label: Build innovative partnerships
+    color: '#44AA99'
+    phrases: [joint venture, "  partner   organisation "]
+    patterns:
+      - name: work_with_partners
+        pattern: [{LEMMA: work}, {LOWER: with}, {OP: "?"}, {LEMMA: partner}]
+    exclusions:
+      - name: spouse
+        phrases: [my partner]
+  - id: joint_ventures
+    label: Joint ventures
+    parent: partnerships
+"""
+
+
+def test_codebook_parses_patterns_exclusions_and_nesting():
+    book = parse_codebook(GOOD)
+    assert book.ids == ("partnerships", "joint_ventures")
+    code = book["partnerships"]
+    assert code.phrases == ("joint venture", "partner organisation")
+    assert code.patterns[0].name == "work_with_partners"
+    assert code.patterns[0].tokens[1] == {"LOWER": "with"}
+    assert code.exclusions[0].phrases == ("my partner",)
+    assert book["joint_ventures"].parent == "partnerships"
+    assert book.children("partnerships") == (book["joint_ventures"],)
+    assert "partnerships" in book and "nope" not in book
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "field"),
+    [
+        ("codes:\n  - id: a\n    label: A\n    lable: typo\n", "E104", 4, "codes[0].lable"),
+        ("codes:\n  - id: a\n", "E105", 2, "codes[0]"),
+        ("codes:\n  - id: a\n    label: A\n  - id: a\n    label: B\n", "E106", 4, "codes[1].id"),
+        ("codes:\n  - id: a\n    label: A\n    parent: zz\n", "E107", 4, "codes[0].parent"),
+        ("codes:\n  - id: a\n    label: A\n    parent: b\n  - id: b\n    label: B\n    parent: a\n", "E108", None, None),
+        ("codes:\n  - id: a\n    label: A\n    patterns:\n      - name: p\n        pattern: [{LEMMA: take}, {OP: '?!'}]\n", "E109", 6, "codes[0].patterns[0].pattern"),
+        ("codes:\n  - id: Bad-Id\n    label: A\n", "E110", 2, "codes[0].id"),
+        ("codes:\n  - id: a\n    label: A\n    color: red\n", "E111", 4, "codes[0].color"),
+        ("codes: [\n", "E102", None, None),
+        ("codes: {a: 1}\n", "E103", 1, "codes"),
+        ("version: 1\n", "E105", None, None),
+    ],
+)
+def test_codebook_errors_name_file_line_and_field(text, code, line, field):
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text, path="my-codebook.yaml")
+    found = [p for p in info.value.problems if p.code == code]
+    assert found, info.value
+    p = found[0]
+    assert p.path == "my-codebook.yaml"
+    if line is not None:
+        assert p.line == line
+    if field is not None:
+        assert p.field == field
+    assert str(p).startswith("my-codebook.yaml")
+
+
+def test_codebook_reports_all_problems_at_once():
+    text = "codes:\n  - id: a\n    label: A\n    colour: x\n  - id: a\n  - id: c\n    label: C\n    parent: q\n"
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text)
+    assert {p.code for p in info.value.problems} >= {"E104", "E105", "E106", "E107"}
+
+
+def test_codebook_missing_file(tmp_path):
+    with pytest.raises(CodebookError) as info:
+        load_codebook(tmp_path / "nope.yaml")
+    assert info.value.problems[0].code == "E101"
+    assert "nope.yaml" in str(info.value.problems[0])
