@@ -391,8 +391,13 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
         '<section id="override" hidden aria-labelledby="ov-h"><h2 id="ov-h">Override entry</h2>'
         '<p id="ov-help" class="note">Click a sentence, or Tab into the transcript, move with the arrow '
         'keys and press Enter: its entry for an overrides file appears here.</p>'
-        '<textarea id="ov-text" rows="9" readonly aria-describedby="ov-help" aria-label="Override entry"></textarea>'
-        '<p><button type="button" id="ov-copy">Copy entry</button> <span id="ov-status" role="status"></span></p>'
+        '<label for="ov-text">Entry for <code>overrides/&lt;analyst&gt;.yaml</code>, under <code>overrides:</code></label>'
+        '<textarea id="ov-text" rows="9" readonly aria-describedby="ov-help"></textarea>'
+        '<p><button type="button" data-copy="ov-text">Copy entry</button></p>'
+        '<label for="ov-cmd">Or the same correction as a command</label>'
+        '<textarea id="ov-cmd" rows="4" readonly></textarea>'
+        '<p><button type="button" data-copy="ov-cmd">Copy command</button></p>'
+        '<p id="ov-status" role="status" class="note"></p>'
         "</section></aside>"
     )
 
@@ -463,6 +468,24 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
     return pages
 
 
+def _context(text: str, start: int, end: int) -> tuple[str, str]:
+    """The whole words within :data:`CONTEXT_CHARS` before and after ``text[start:end]``.
+
+    This is the ``prefix``/``suffix`` of an override entry (a W3C TextQuoteSelector, as
+    :mod:`casecoder.overrides` reads it): white space runs become one space, and a word cut
+    by the window is dropped, so the words read naturally and still match the transcript.
+    """
+    lo = max(0, start - CONTEXT_CHARS)
+    before = text[lo:start]
+    if lo > 0 and not text[lo - 1].isspace():
+        before = before.split(None, 1)[1] if len(before.split(None, 1)) > 1 else ""
+    hi = min(len(text), end + CONTEXT_CHARS)
+    after = text[end:hi]
+    if hi < len(text) and not text[hi].isspace():
+        after = after.rsplit(None, 1)[0] if len(after.rsplit(None, 1)) > 1 else ""
+    return " ".join(before.split()), " ".join(after.split())
+
+
 def _turn_html(site: _Site, doc: Document, turn: Any, segs: Sequence[Segment],
                by_seg: Mapping[int, list[_Row]], text: str) -> str:
     pieces = []
@@ -473,11 +496,8 @@ def _turn_html(site: _Site, doc: Document, turn: Any, segs: Sequence[Segment],
         if s.start > pos:
             pieces.append(_esc(text[pos:s.start]))
         rows = by_seg.get(s.index)
-        attrs = (
-            f'id="s{s.index}" tabindex="-1" '
-            f'data-p="{_esc(text[max(0, s.start - CONTEXT_CHARS):s.start])}" '
-            f'data-x="{_esc(text[s.end:s.end + CONTEXT_CHARS])}"'
-        )
+        prefix, suffix = _context(text, s.start, s.end)
+        attrs = f'id="s{s.index}" tabindex="-1" data-p="{_esc(prefix)}" data-x="{_esc(suffix)}"'
         if rows:
             chips, keys = _chips(site, rows, s.text)
             cls = "s hl" if keys else "s"
@@ -616,7 +636,9 @@ def _cell_value(value: Any) -> str:
         return "\u2713" if value else ""
     if isinstance(value, (int, float)) or hasattr(value, "dtype"):
         return "" if value == 0 else (f"{value:g}" if isinstance(value, float) else str(value))
-    return str(value).strip()
+    text = str(value).strip()
+    # a matrix read from CSV holds strings; "0" and "false" are empty cells too
+    return "" if text.lower() in ("0", "0.0", "false", "nan", "none") else text
 
 
 def _index_page(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, chart: str | None,

@@ -58,35 +58,49 @@
   }
   function indexOf(s) { return Array.prototype.indexOf.call(sentences, s); }
 
-  // --- the override entry: YAML, each string JSON-quoted (valid YAML double-quoted) -------
+  // --- the override entry, in the shape casecoder.overrides reads (one analyst's file) ----
+  // Strings are JSON-quoted: a JSON string is a valid YAML double-quoted scalar.
   var panel = document.getElementById("override");
   var out = document.getElementById("ov-text");
+  var cmd = document.getElementById("ov-cmd");
   var status = document.getElementById("ov-status");
   var selected = null;
   function q(text) { return JSON.stringify(text); }
-  function entryFor(s) {
-    var chips = s.nextElementSibling && s.nextElementSibling.classList.contains("cs")
-      ? s.nextElementSibling.querySelectorAll(".c") : [];
+  function sh(text) { return "'" + text.replace(/'/g, "'\\''") + "'"; }
+  function codedOn(s) {
+    var box = s.nextElementSibling;
+    var chips = box && box.classList.contains("cs") ? box.querySelectorAll(".c") : [];
     var coded = [];
     for (var i = 0; i < chips.length; i++) {
       if (!chips[i].classList.contains("x")) { coded.push(chips[i].getAttribute("data-code")); }
     }
-    var lines = [
-      "- document: " + q(docId),
-      "  quote: " + q(s.textContent),
-      "  prefix: " + q(s.getAttribute("data-p") || ""),
-      "  suffix: " + q(s.getAttribute("data-x") || ""),
-    ];
+    return coded;
+  }
+  function entryFor(s) {
+    var coded = codedOn(s);
+    var action = coded.length ? "remove" : "add";
+    var lines = ["- action: " + action + (coded.length ? "  # or add, with another code" : "")];
+    lines.push("  document: " + q(docId));
     if (coded.length) {
       lines.push("  code: " + q(coded[0]) + (coded.length > 1 ? "  # also coded: " + coded.slice(1).join(", ") : ""));
-      lines.push("  action: remove  # or: add, with another code");
     } else {
-      lines.push("  code: \"CODE_ID\"  # a code id from the codebook");
-      lines.push("  action: add");
+      lines.push("  code: \"CODE_ID\"  # a code id of the codebook");
     }
-    lines.push("  analyst: \"\"");
-    lines.push("  note: \"\"");
+    lines.push("  quote: " + q(s.textContent));
+    var prefix = s.getAttribute("data-p"), suffix = s.getAttribute("data-x");
+    if (prefix) { lines.push("  prefix: " + q(prefix)); }
+    if (suffix) { lines.push("  suffix: " + q(suffix)); }
+    lines.push("  note: \"\"  # required: why, in the code frame's terms");
     return lines.join("\n") + "\n";
+  }
+  function commandFor(s) {
+    var coded = codedOn(s);
+    var parts = ["casecoder override", coded.length ? "remove" : "add", sh(docId), sh(s.textContent),
+                 coded.length ? sh(coded[0]) : "CODE_ID", "--note 'WHY'", "--analyst YOU"];
+    var prefix = s.getAttribute("data-p"), suffix = s.getAttribute("data-x");
+    if (prefix) { parts.push("--prefix " + sh(prefix)); }
+    if (suffix) { parts.push("--suffix " + sh(suffix)); }
+    return parts.join(" ");
   }
   function select(s) {
     if (selected) { selected.classList.remove("sel"); }
@@ -94,13 +108,16 @@
     s.classList.add("sel");
     if (out) {
       out.value = entryFor(s);
+      if (cmd) { cmd.value = commandFor(s); }
       if (status) { status.textContent = "Entry for sentence " + s.id.slice(1) + "."; }
     }
   }
   if (panel) {
     panel.hidden = false;
-    var copy = document.getElementById("ov-copy");
-    copy.addEventListener("click", function () {
+    panel.addEventListener("click", function (ev) {
+      var button = ev.target.closest("button[data-copy]");
+      if (!button) { return; }
+      var out = document.getElementById(button.getAttribute("data-copy"));
       if (!out.value) { status.textContent = "Select a sentence first."; return; }
       var done = function () { status.textContent = "Copied to the clipboard."; };
       var fallback = function () {

@@ -1,0 +1,76 @@
+"""``casecoder review``: write the static HTML review site of a codings table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from ..codebook import load_codebook
+from ..errors import ReviewError, problem
+from ..review import build_review
+from ..schema import read_codings
+from ..transcripts import read_corpus
+
+HELP = """\
+Write a self-contained static site (HTML, CSS and a little JavaScript; no server, no network)
+to read the coded transcripts: the cases x codes matrix whose cells link to the sentences
+behind them, one page per transcript with each coded sentence highlighted and its codings
+(rule, source, analyst, reason for an excluded match) on hover or focus, one page per code,
+and a ready-to-paste overrides entry for any sentence. Open OUT/index.html in a browser.
+
+The site is built in a temporary folder and renamed into place when complete; an existing OUT
+is replaced only if it is an earlier review site.
+
+Exit status: 0 on success, 2 when an input is wrong (e.g. a codings row names a document that
+is not among the transcripts).
+
+example:
+  casecoder review out/codings.csv --transcripts data/interviews --out out/review
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``review`` command."""
+    p = sub.add_parser(
+        "review",
+        help="write a static HTML site to read the coded transcripts",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("codings", metavar="CODINGS", help="codings table (.csv or .parquet)")
+    p.add_argument("--out", default="review", help="folder of the site (default: %(default)s)")
+    p.add_argument("--transcripts", nargs="+", default=["data/interviews"], metavar="PATH",
+                   help="transcript files or folders the codings were made from (default: %(default)s)")
+    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
+    p.add_argument("--case-key", default=None,
+                   help="front-matter key naming the case (default: the codebook's settings.case_key, else 'council')")
+    p.add_argument("--chart", default=None, help="an image (PNG or SVG) to show on the index")
+    p.add_argument("--matrix", default=None,
+                   help="a cases x codes matrix CSV (first column: case) to show instead of sentence counts")
+    p.add_argument("--disagreements", default=None,
+                   help="a CSV of units where analysts differ (columns document and segment or start)")
+    p.set_defaults(func=run)
+
+
+def _read_csv(path: str, what: str, **kwargs: object) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise ReviewError(problem("E807", path=p, what=what))
+    return pd.read_csv(p, keep_default_na=False, **kwargs)  # type: ignore[call-overload]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the site and say where it is; return 0 (errors propagate to the CLI: exit 2)."""
+    book = load_codebook(args.codebook)
+    case_key = args.case_key or str(book.settings.get("case_key", "council"))
+    codings = read_codings(args.codings, codebook=book)
+    docs = read_corpus(args.transcripts, case_key=case_key)
+    matrix = _read_csv(args.matrix, "matrix", index_col=0) if args.matrix else None
+    disagreements = _read_csv(args.disagreements, "disagreements") if args.disagreements else None
+    out = build_review(codings, docs, book, args.out, matrix=matrix, chart=args.chart,
+                       disagreements=disagreements)
+    pages = sum(1 for _ in out.rglob("*.html"))
+    print(f"{out}/index.html: {pages} pages for {len(docs)} transcripts and {len(codings)} codings")
+    return 0
