@@ -102,17 +102,20 @@ def report_headings(report: str) -> frozenset[str]:
 def attributed_council(report: str, start: int, end: int, aliases: Mapping[str, Iterable[str]]) -> str | None:
     """The council the (normalised) report attributes the quote at ``report[start:end]`` to.
 
-    A quote followed by an attribution block (``**- Role, Council**``) belongs to the first
-    council that block names; any other quote to the council named last in the 400 characters
-    introducing it ("As Oldham's chief executive observed: ...").
+    A quote whose quoted passage is followed by an attribution block (``**- Role, Council**``)
+    belongs to the first council that block names (the turn may be a part of the passage); any
+    other quote to the council named last in the 400 characters introducing it ("As Oldham's
+    chief executive observed: ...").
     """
     names = sorted(((n, c) for c, ns in aliases.items() for n in ns), key=lambda nc: -len(nc[0]))
     pattern = re.compile("|".join(re.escape(n) for n, _ in names))
     by_name = dict(names)
-    after = report[end : end + 250]
-    if re.match(r"^[^\w]{0,8}\*\*\s*-", after):
-        found = pattern.search(after)
-        return by_name[found.group(0)] if found else None
+    after = report[end : end + 1200]
+    rest = re.match(r'^[^"]{0,900}"', after)  # the rest of the quoted passage, up to its close
+    for tail in (after, after[rest.end() :] if rest else None):
+        if tail is not None and re.match(r"^[^\w]{0,8}\*\*\s*-", tail):
+            found = pattern.search(tail[:250])
+            return by_name[found.group(0)] if found else None
     before = list(pattern.finditer(report[max(0, start - 400) : start]))
     return by_name[before[-1].group(0)] if before else None
 
@@ -181,6 +184,7 @@ def test_corpus_normalise_folds_quotes_and_whitespace_only() -> None:
         ('intro *"We put money in."* **- Director, East Hampshire and Havant** Next, Surrey.', "We put money in.", "east_hampshire_havant"),
         ("Surrey said. As Oldham’s chief executive observed: “Leadership matters.”", "Leadership matters.", "oldham"),
         ('Surrey\'s manager: "Be quick." **-Jane Doe, Chief Executive, Wigan**', "Be quick.", "wigan"),
+        ('*"First part. Second part."* **- Manager, Oldham** Surrey', "First part.", "oldham"),
         ("Nothing names a council here: \"Go on.\"", "Go on.", None),
     ],
 )
