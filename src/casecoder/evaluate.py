@@ -1,0 +1,597 @@
+"""Codings against a gold coding: precision, recall, F1 and Cohen's kappa per code.
+
+A gold coding is a table with one row per (turn, code) and the words that carry the code::
+
+    document,turn,code,quote,reason
+    oldham,7,bold_leadership,Leadership must be a collective endeavour.,"collective leadership"
+
+``quote`` is an exact substring of the turn's text (white space may differ). Both sides are
+compared unit by unit at one of three levels:
+
+============  ======================================================================
+level         a gold unit is ...                      a coding counts for ...
+============  ======================================================================
+``sentence``  each sentence overlapping the quote      each sentence its span overlaps
+``turn``      the turn                                 its turn
+``case``      the document's case                      its case
+============  ======================================================================
+
+The units of a level are all the sentences (turns, cases) of the documents given, so every unit
+neither side codes is a true negative, and Cohen's kappa is computed over all of them. Only
+rows with status ``coded`` count (excluded matches and removed codings do not).
+
+For each code, with TP, FP, FN and TN counted over units:
+
+- precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2TP / (2TP + FP + FN); a 0/0
+  precision or recall is 0 when the code has gold units or predictions (scikit-learn's
+  ``zero_division=0``), and undefined (NaN) for a code neither side uses at this level;
+- Cohen's kappa = (p_o - p_e) / (1 - p_e) over the 2x2 table (Cohen, 1960), NaN when p_e = 1.
+
+The micro average pools the 2x2 tables of all codes; the macro average is the mean over codes
+of each figure, leaving out undefined ones. :func:`read_devset` turns the development set of
+``data/devset/`` (sentences of the report, each coded) into documents and gold, so the same
+function scores it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .errors import EvaluationError, Problem, problem
+from .io import atomic_write_text
+from .overrides import find_quote, nearest_sentences
+from .schema import validate_codings
+from .segments import sentences
+from .transcripts import Document, FrozenMap, Turn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .codebook import Codebook
+
+__all__ = [
+    "DEVSET_COLUMNS",
+    "GOLD_COLUMNS",
+    "LEVELS",
+    "EvaluationResult",
+    "evaluate",
+    "locate_gold",
+    "read_devset",
+    "read_gold",
+    "scores_from_counts",
+]
+
+LEVELS: tuple[str, ...] = ("sentence", "turn", "case")
+GOLD_COLUMNS: tuple[str, ...] = ("document", "turn", "code", "quote", "reason")
+DEVSET_COLUMNS: tuple[str, ...] = ("id", "section", "text", "codes", "reason")
+SCORE_COLUMNS: tuple[str, ...] = (
+    "code", "gold", "predicted", "tp", "fp", "fn", "tn", "precision", "recall", "f1", "kappa",
+)
+ERROR_COLUMNS: tuple[str, ...] = (
+    "kind", "code", "document", "case", "turn", "segment", "text", "quote", "reason", "rule",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# statistics
+
+
+def scores_from_counts(tp: int, fp: int, fn: int, tn: int) -> dict[str, float]:
+    """Precision, recall, F1 and Cohen's kappa of one 2x2 table.
+
+    Parameters
+    ----------
+    tp, fp, fn, tn : int
+        Units both code / only the codings code / only the gold codes / neither codes.
+
+    Returns
+    -------
+    dict
+        ``precision``, ``recall``, ``f1``, ``kappa`` (floats, NaN where undefined; see the
+        module docstring).
+
+    Examples
+    --------
+    The worked example of Wikipedia's "Cohen's kappa" article (50 proposals, two readers:
+    20 both yes, 15 both no, 5 and 10 split) has kappa 0.4:
+
+    >>> round(scores_from_counts(20, 5, 10, 15)["kappa"], 6)
+    0.4
+    """
+    n = tp + fp + fn + tn
+    used = tp + fp + fn > 0
+    precision = tp / (tp + fp) if tp + fp else (0.0 if used else math.nan)
+    recall = tp / (tp + fn) if tp + fn else (0.0 if used else math.nan)
+    f1 = 2 * tp / (2 * tp + fp + fn) if used else math.nan
+    kappa = math.nan
+    if n:
+        po = (tp + tn) / n
+        pe = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / (n * n)
+        if pe < 1:
+            kappa = (po - pe) / (1 - pe)
+    return {"precision": precision, "recall": recall, "f1": f1, "kappa": kappa}
+
+
+# --------------------------------------------------------------------------------------------
+# gold
+
+
+def _by_id(documents: Iterable[Document] | Mapping[str, Document]) -> dict[str, Document]:
+    if isinstance(documents, Mapping):
+        return dict(documents)
+    return {d.id: d for d in documents}
+
+
+def _read_csv_rows(path: Path, required: Sequence[str], err_missing: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a UTF-8 CSV file with the line each starts on; checks the header."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvaluationError(problem("E452", path=path, error=str(exc))) from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise EvaluationError(problem(err_missing, path=path, line=1, columns=", ".join(missing),
+                                      required=", ".join(required)))
+    rows = []
+    line = 2
+    try:
+        for row in reader:
+            rows.append((line, {k: (v or "") for k, v in row.items() if k is not None}))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise EvaluationError(problem("E452", path=path, line=line, error=str(exc))) from exc
+    return rows
+
+
+def read_gold(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """Read gold codings from CSV files (a file, a folder of ``*.csv``, or several).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``document, turn, code, quote, reason, path, line`` (``turn`` as int), one row
+        per gold row, in file order. Pass it to :func:`locate_gold` or :func:`evaluate`.
+
+    Raises
+    ------
+    EvaluationError
+        A missing file (E451), an unreadable one (E452), missing columns (E453), a turn that
+        is not a whole number (E460), each with its file and line.
+    """
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in items:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.csv")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(problem("E451", path=p))
+    if problems:
+        raise EvaluationError(problems)
+    records = []
+    for f in files:
+        for line, row in _read_csv_rows(f, GOLD_COLUMNS, "E453"):
+            turn = row["turn"].strip()
+            if not turn.lstrip("-").isdigit():
+                problems.append(problem("E460", path=f, line=line, field="turn", expected="a whole number",
+                                        found=repr(row["turn"])))
+                continue
+            records.append({
+                "document": row["document"].strip(), "turn": int(turn), "code": row["code"].strip(),
+                "quote": row["quote"], "reason": row["reason"], "path": str(f), "line": line,
+            })
+    if problems:
+        raise EvaluationError(problems)
+    return pd.DataFrame(records, columns=[*GOLD_COLUMNS, "path", "line"])
+
+
+def read_devset(path: str | os.PathLike[str], *, codebook: Codebook | None = None) -> tuple[list[Document], pd.DataFrame]:
+    """Turn the development set (``report_sentences.csv``) into documents and a gold coding.
+
+    Each row (``id, section, text, codes, reason``) becomes a one-turn document whose id is the
+    row's id, whose text is the sentence and whose case is its section; each of its
+    ``;``-separated codes becomes a gold row quoting the whole sentence. A row with no codes
+    is a sentence that describes no action: any coding of it is a false alarm.
+
+    Returns
+    -------
+    (list of Document, DataFrame)
+        The documents, sorted by id, and the gold table (as :func:`read_gold` returns).
+
+    Raises
+    ------
+    EvaluationError
+        A missing or unreadable file (E451, E452), missing columns (E453), an empty id or text
+        (E460), a duplicate id (E461), an unknown code when ``codebook`` is given (E457).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise EvaluationError(problem("E451", path=p))
+    problems: list[Problem] = []
+    docs: list[Document] = []
+    gold = []
+    first: dict[str, int] = {}
+    known = set(codebook.ids) if codebook is not None else None
+    for line, row in _read_csv_rows(p, DEVSET_COLUMNS, "E453"):
+        rid, text, section = row["id"].strip(), row["text"].strip(), row["section"].strip()
+        if not rid or not text:
+            problems.append(problem("E460", path=p, line=line, field="id" if not rid else "text",
+                                    expected="non-empty text", found="nothing"))
+            continue
+        if rid in first:
+            problems.append(problem("E461", path=p, line=line, field="id", id=rid, first_line=first[rid]))
+            continue
+        first[rid] = line
+        turn = Turn(index=0, speaker="", section=section, start=0, end=len(text), text=text)
+        docs.append(Document(id=rid, path=str(p), text=text, case=section or "(none)",
+                             metadata=FrozenMap({"section": section}), turns=(turn,)))
+        for code in (c.strip() for c in row["codes"].split(";")):
+            if not code:
+                continue
+            if known is not None and code not in known:
+                problems.append(problem("E457", path=p, line=line, field="codes", code_id=code,
+                                        known=", ".join(codebook.ids)))  # type: ignore[union-attr]
+                continue
+            gold.append({"document": rid, "turn": 0, "code": code, "quote": text, "reason": row["reason"],
+                         "path": str(p), "line": line})
+    if problems:
+        raise EvaluationError(problems)
+    docs.sort(key=lambda d: d.id)
+    return docs, pd.DataFrame(gold, columns=[*GOLD_COLUMNS, "path", "line"])
+
+
+def locate_gold(
+    gold: pd.DataFrame,
+    documents: Iterable[Document] | Mapping[str, Document],
+    *,
+    codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Check gold rows against the documents and find each quote's offsets.
+
+    Parameters
+    ----------
+    gold : DataFrame
+        Columns ``document, turn, code, quote, reason`` (``path``, ``line`` optional, used in
+        messages).
+    documents : iterable of Document, or mapping of id to Document
+    codes : sequence of str, optional
+        The valid code ids; other codes are an error (E457).
+
+    Returns
+    -------
+    DataFrame
+        ``gold`` plus ``case``, ``start`` and ``end`` (code points into the document text).
+
+    Raises
+    ------
+    EvaluationError
+        Every bad row, with its file and line: unknown document (E454), turn (E455) or code
+        (E457); a quote not in its turn (E456, with the nearest sentences).
+    """
+    docs = _by_id(documents)
+    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
+    if missing:
+        raise EvaluationError(problem("E453", columns=", ".join(missing), required=", ".join(GOLD_COLUMNS)))
+    problems: list[Problem] = []
+    out = []
+    for rec in gold.to_dict("records"):
+        where = {"path": rec.get("path") or None, "line": int(rec["line"]) if rec.get("line") is not None else None}
+        doc = docs.get(str(rec["document"]))
+        if doc is None:
+            problems.append(problem("E454", **where, field="document", document=rec["document"], count=len(docs)))
+            continue
+        t = int(rec["turn"])
+        if not 0 <= t < len(doc.turns):
+            problems.append(problem("E455", **where, field="turn", document=doc.id, turn=t, count=len(doc.turns)))
+            continue
+        if codes is not None and rec["code"] not in codes:
+            problems.append(problem("E457", **where, field="code", code_id=rec["code"], known=", ".join(codes)))
+            continue
+        turn = doc.turns[t]
+        quote = str(rec["quote"])
+        i = turn.text.find(quote) if quote.strip() else -1
+        if i >= 0:
+            start, end = turn.start + i, turn.start + i + len(quote)
+        else:
+            # The gold promises an exact substring; tolerate white space and quote style only.
+            places = find_quote(turn.text, quote)
+            if not places:
+                near = [s for s in nearest_sentences(doc, quote) if s.turn == t] or nearest_sentences(doc, quote)
+                cands = "; nearest: " + " | ".join(f'turn {s.turn}: "{s.text[:90]}"' for s in near) if near else ""
+                problems.append(problem("E456", **where, field="quote", turn=t, document=doc.id,
+                                        quote=quote[:120], candidates=cands))
+                continue
+            start, end = turn.start + places[0][0], turn.start + places[0][1]
+        out.append({**rec, "case": doc.case, "start": start, "end": end})
+    if problems:
+        raise EvaluationError(problems)
+    cols = [*gold.columns, "case", "start", "end"]
+    return pd.DataFrame(out, columns=list(dict.fromkeys(cols)))
+
+
+# --------------------------------------------------------------------------------------------
+# units
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The units of one level: their keys in order, and where each came from."""
+
+    keys: tuple[tuple[Any, ...], ...]
+    info: Mapping[tuple[Any, ...], dict[str, Any]]
+
+
+def _units(docs: Mapping[str, Document], level: str) -> tuple[_Units, dict[str, tuple[list[int], list[Any]]]]:
+    keys: list[tuple[Any, ...]] = []
+    info: dict[tuple[Any, ...], dict[str, Any]] = {}
+    spans: dict[str, tuple[list[int], list[Any]]] = {}
+    for doc_id in sorted(docs):
+        doc = docs[doc_id]
+        if level == "sentence":
+            segs = sentences(doc)
+            spans[doc_id] = ([s.start for s in segs], list(segs))
+            for s in segs:
+                k = (doc_id, s.index)
+                keys.append(k)
+                info[k] = {"document": doc_id, "case": doc.case, "turn": s.turn, "segment": s.index, "text": s.text}
+        elif level == "turn":
+            spans[doc_id] = ([t.start for t in doc.turns], list(doc.turns))
+            for t in doc.turns:
+                k = (doc_id, t.index)
+                keys.append(k)
+                info[k] = {"document": doc_id, "case": doc.case, "turn": t.index, "segment": -1, "text": t.text}
+        else:
+            k = (doc.case,)
+            if k not in info:
+                keys.append(k)
+                info[k] = {"document": "", "case": doc.case, "turn": -1, "segment": -1, "text": ""}
+    return _Units(tuple(keys), info), spans
+
+
+def _span_units(doc_id: str, case: str, start: int, end: int, level: str,
+                spans: Mapping[str, tuple[list[int], list[Any]]]) -> list[tuple[Any, ...]]:
+    """The units of ``level`` that the span ``[start, end)`` of a document overlaps."""
+    if level == "case":
+        return [(case,)]
+    starts, items = spans[doc_id]
+    stop = max(end, start + 1)  # an empty span still counts for the unit it sits in
+    i = max(bisect_right(starts, start) - 1, 0)
+    out = []
+    while i < len(items) and items[i].start < stop:
+        if items[i].end > start:
+            out.append((doc_id, items[i].index))
+        i += 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# evaluation
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """The comparison of codings with a gold coding at one level.
+
+    Attributes
+    ----------
+    level : str
+        ``sentence``, ``turn`` or ``case``.
+    units : int
+        How many units of that level the documents have (the N of every 2x2 table).
+    scores : DataFrame
+        One row per code (codebook or sorted order), then ``micro`` and ``macro``; columns
+        ``code, gold, predicted, tp, fp, fn, tn, precision, recall, f1, kappa`` (``gold`` and
+        ``predicted`` count units; the counts of ``macro`` are sums).
+    errors : DataFrame
+        Every miss (a gold unit the codings lack) and false alarm (a coded unit the gold
+        lacks), sorted: columns ``kind`` (``miss`` / ``false_alarm``), ``code``, ``document``,
+        ``case``, ``turn``, ``segment``, ``text`` (the unit's text), ``quote`` and ``reason``
+        (the gold's, for a miss), ``rule`` (what fired, for a false alarm).
+    """
+
+    level: str
+    units: int
+    scores: pd.DataFrame
+    errors: pd.DataFrame
+
+    @property
+    def micro(self) -> dict[str, float]:
+        """Micro-averaged precision, recall, F1 and kappa."""
+        row = self.scores[self.scores["code"] == "micro"].iloc[0]
+        return {k: float(row[k]) for k in ("precision", "recall", "f1", "kappa")}
+
+    @property
+    def macro(self) -> dict[str, float]:
+        """Macro-averaged precision, recall, F1 and kappa."""
+        row = self.scores[self.scores["code"] == "macro"].iloc[0]
+        return {k: float(row[k]) for k in ("precision", "recall", "f1", "kappa")}
+
+    def table(self) -> str:
+        """The scores as a fixed-width text table (what the command line prints)."""
+        df = self.scores
+        width = max(len("code"), *(len(c) for c in df["code"]))
+        head = f"{'code':<{width}}  {'gold':>5} {'pred':>5} {'tp':>5} {'fp':>5} {'fn':>5}  {'P':>5} {'R':>5} {'F1':>5} {'kappa':>6}"
+        lines = [f"level: {self.level} ({self.units} units)", head, "-" * len(head)]
+        for rec in df.to_dict("records"):
+            if rec["code"] == "micro":
+                lines.append("-" * len(head))
+            lines.append(
+                f"{rec['code']:<{width}}  {rec['gold']:>5} {rec['predicted']:>5} {rec['tp']:>5} {rec['fp']:>5} "
+                f"{rec['fn']:>5}  {_f(rec['precision']):>5} {_f(rec['recall']):>5} {_f(rec['f1']):>5} {_f(rec['kappa']):>6}"
+            )
+        n_miss = int((self.errors["kind"] == "miss").sum())
+        n_fa = int((self.errors["kind"] == "false_alarm").sum())
+        lines.append(f"{n_miss} misses, {n_fa} false alarms")
+        return "\n".join(lines)
+
+    def to_markdown(self, *, max_errors: int | None = None) -> str:
+        """The scores and the misses and false alarms as Markdown tables."""
+        cols = ["code", "gold", "predicted", "tp", "fp", "fn", "precision", "recall", "f1", "kappa"]
+        out = [f"## Level: {self.level} ({self.units} units)", "",
+               "| " + " | ".join(cols) + " |", "|" + "|".join("---" if c == "code" else "---:" for c in cols) + "|"]
+        for rec in self.scores.to_dict("records"):
+            cells = [f"**{rec['code']}**" if rec["code"] in ("micro", "macro") else rec["code"]]
+            cells += [str(rec[c]) for c in ("gold", "predicted", "tp", "fp", "fn")]
+            cells += [_f(rec[c]) for c in ("precision", "recall", "f1", "kappa")]
+            out.append("| " + " | ".join(cells) + " |")
+        for kind, title in (("miss", "Misses"), ("false_alarm", "False alarms")):
+            rows = self.errors[self.errors["kind"] == kind]
+            out += ["", f"### {title} ({len(rows)})", ""]
+            if rows.empty:
+                out.append("None.")
+                continue
+            out += ["| code | where | text | " + ("gold quote" if kind == "miss" else "rule") + " |",
+                    "|---|---|---|---|"]
+            shown = rows if max_errors is None else rows.head(max_errors)
+            for rec in shown.to_dict("records"):
+                where = rec["case"] if self.level == "case" else f"{rec['document']} t{rec['turn']}"
+                extra = rec["quote"] if kind == "miss" else rec["rule"]
+                out.append(f"| {rec['code']} | {where} | {_md(rec['text'])} | {_md(extra)} |")
+            if max_errors is not None and len(rows) > max_errors:
+                out.append(f"| … | | {len(rows) - max_errors} more | |")
+        return "\n".join(out) + "\n"
+
+    def write(self, out_dir: str | os.PathLike[str], *, prefix: str = "") -> list[Path]:
+        """Write ``scores_<level>.csv``, ``errors_<level>.csv`` and ``evaluation_<level>.md``.
+
+        Files are written atomically; floats are rounded to 6 places so reruns are
+        byte-identical.
+        """
+        d = Path(out_dir)
+        paths = []
+        for name, df in (("scores", self.scores), ("errors", self.errors)):
+            p = d / f"{prefix}{name}_{self.level}.csv"
+            atomic_write_text(p, df.to_csv(index=False, lineterminator="\n", float_format="%.6f"))
+            paths.append(p)
+        p = d / f"{prefix}evaluation_{self.level}.md"
+        atomic_write_text(p, self.to_markdown())
+        paths.append(p)
+        return paths
+
+
+def _f(x: float) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+
+
+def _md(text: Any) -> str:
+    s = " ".join(str(text).split()).replace("|", "\\|")
+    return s if len(s) <= 160 else s[:159] + "…"
+
+
+def evaluate(
+    codings: pd.DataFrame,
+    gold: pd.DataFrame,
+    documents: Iterable[Document] | Mapping[str, Document],
+    *,
+    level: str = "sentence",
+    codes: Sequence[str] | None = None,
+) -> EvaluationResult:
+    """Compare codings with a gold coding, code by code, over all units of one level.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        A codings table (:mod:`casecoder.schema`); only rows with status ``coded`` count,
+        whatever their source.
+    gold : DataFrame
+        Gold rows as :func:`read_gold` or :func:`read_devset` return them
+        (``document, turn, code, quote, reason``).
+    documents : iterable of Document, or mapping of id to Document
+        The transcripts both sides refer to; their units are the universe of the comparison.
+    level : {"sentence", "turn", "case"}, default "sentence"
+    codes : sequence of str, optional
+        The codes to score, in this order (e.g. ``codebook.ids``); other codes in either table
+        are an error. Default: every code either side uses, sorted.
+
+    Returns
+    -------
+    EvaluationResult
+        Per-code and averaged scores, and every miss and false alarm with its text.
+
+    Raises
+    ------
+    EvaluationError
+        An unknown level (E458); gold rows that do not fit the documents (see
+        :func:`locate_gold`); codings naming a document not given (E459) or a code not in
+        ``codes`` (E457).
+
+    Examples
+    --------
+    >>> docs, gold = read_devset("data/devset/report_sentences.csv")       # doctest: +SKIP
+    >>> res = evaluate(code_documents(docs, book), gold, docs, level="turn")  # doctest: +SKIP
+    >>> res.micro["f1"]                                                     # doctest: +SKIP
+    """
+    if level not in LEVELS:
+        raise EvaluationError(problem("E458", field="level", level=level, choices=", ".join(LEVELS)))
+    docs = _by_id(documents)
+    located = locate_gold(gold, docs, codes=codes)
+    coded = validate_codings(codings)
+    coded = coded[coded["status"] == "coded"]
+    problems: list[Problem] = []
+    for doc_id, n in coded["document"].value_counts().sort_index().items():
+        if doc_id not in docs:
+            problems.append(problem("E459", field="document", document=doc_id, count=int(n), total=len(docs)))
+    if codes is not None:
+        for code, n in coded["code"].value_counts().sort_index().items():
+            if code not in codes:
+                problems.append(problem("E457", field="code", code_id=code, known=", ".join(codes)))
+    if problems:
+        raise EvaluationError(problems)
+
+    units, spans = _units(docs, level)
+    gold_sets: dict[str, set[tuple[Any, ...]]] = {}
+    gold_why: dict[tuple[str, tuple[Any, ...]], tuple[str, str]] = {}
+    for rec in located.to_dict("records"):
+        for u in _span_units(rec["document"], rec["case"], int(rec["start"]), int(rec["end"]), level, spans):
+            gold_sets.setdefault(rec["code"], set()).add(u)
+            gold_why.setdefault((rec["code"], u), (str(rec["quote"]), str(rec["reason"])))
+    pred_sets: dict[str, set[tuple[Any, ...]]] = {}
+    pred_rule: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
+    for rec in coded[["document", "case", "start", "end", "code", "rule"]].to_dict("records"):
+        for u in _span_units(rec["document"], docs[rec["document"]].case, int(rec["start"]), int(rec["end"]), level, spans):
+            pred_sets.setdefault(rec["code"], set()).add(u)
+            rules = pred_rule.setdefault((rec["code"], u), [])
+            if rec["rule"] and rec["rule"] not in rules:
+                rules.append(rec["rule"])
+
+    code_list = list(codes) if codes is not None else sorted(set(gold_sets) | set(pred_sets))
+    n = len(units.keys)
+    rows = []
+    errors = []
+    order = {k: i for i, k in enumerate(units.keys)}
+    for code in code_list:
+        g, p = gold_sets.get(code, set()), pred_sets.get(code, set())
+        tp, fp, fn = len(g & p), len(p - g), len(g - p)
+        rows.append({"code": code, "gold": len(g), "predicted": len(p), "tp": tp, "fp": fp, "fn": fn,
+                     "tn": n - tp - fp - fn, **scores_from_counts(tp, fp, fn, n - tp - fp - fn)})
+        for u in sorted(g - p, key=order.__getitem__):
+            quote, reason = gold_why[(code, u)]
+            errors.append({"kind": "miss", "code": code, **units.info[u], "quote": quote, "reason": reason, "rule": ""})
+        for u in sorted(p - g, key=order.__getitem__):
+            errors.append({"kind": "false_alarm", "code": code, **units.info[u], "quote": "", "reason": "",
+                           "rule": "; ".join(pred_rule.get((code, u), []))})
+    per_code = pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
+    sums = {c: int(per_code[c].sum()) if len(per_code) else 0 for c in ("gold", "predicted", "tp", "fp", "fn", "tn")}
+    micro = {"code": "micro", **sums, **scores_from_counts(sums["tp"], sums["fp"], sums["fn"], sums["tn"])}
+    macro = {"code": "macro", **sums}
+    for k in ("precision", "recall", "f1", "kappa"):
+        vals = [v for v in per_code[k].tolist() if not math.isnan(v)] if len(per_code) else []
+        macro[k] = sum(vals) / len(vals) if vals else math.nan
+    scores = pd.concat([per_code, pd.DataFrame([micro, macro], columns=list(SCORE_COLUMNS))], ignore_index=True)
+    err = pd.DataFrame(errors, columns=list(ERROR_COLUMNS))
+    if not err.empty:
+        err = err.sort_values(["kind", "code", "document", "case", "turn", "segment"], kind="mergesort").reset_index(drop=True)
+    return EvaluationResult(level=level, units=n, scores=scores, errors=err)
