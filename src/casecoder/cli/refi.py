@@ -1,0 +1,179 @@
+"""``casecoder export-qdpx | export-qdc | import-qdpx | import-qdc``: REFI-QDA interchange.
+
+Thin commands over :mod:`casecoder.refi`: they read the inputs, call one public function, write
+its results (atomically, and only when it succeeded) and print the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..codebook import Codebook, load_codebook
+from ..io import atomic_dir, atomic_write_text
+from ..refi import CONVENTIONS, export_qdc, export_qdpx, import_qdc, import_qdpx
+from ..schema import read_codings, write_codings
+from ..transcripts import read_corpus
+
+_FMT = argparse.RawDescriptionHelpFormatter
+
+EXPORT_QDPX_HELP = """\
+Write transcripts, codebook, cases and codings as a REFI-QDA project (.qdpx) that NVivo,
+ATLAS.ti, MAXQDA and QualCoder open: one user per analyst, the codebook with nesting, colours
+and descriptions, cases with their attributes as variables, each transcript as a UTF-8 text
+source and each coded row as a text selection with its code. Exporting twice gives the same
+bytes. The XML is validated (against --schema if given) before the file is written.
+
+example:
+  casecoder export-qdpx data/interviews --codings out/codings.csv --codebook codebook.yaml \\
+      --out out/study.qdpx --schema ../shared/refi-qda/Project-mrt2019.xsd
+"""
+
+EXPORT_QDC_HELP = """\
+Write the codebook alone as a REFI-QDA codebook file (.qdc), validated against the codebook
+schema of the REFI-QDA 1.5 specification.
+
+example:
+  casecoder export-qdc --codebook codebook.yaml --out out/codebook.qdc
+"""
+
+IMPORT_QDPX_HELP = """\
+Read a REFI-QDA project exported by another tool into a casecoder codings table (one analyst
+per user of the file, source 'manual') and, with --texts, its source texts as transcripts
+that `casecoder compare` and `review` read. Codes not in --codebook are kept under their own
+names and listed; media and PDF selections are listed as skipped. The report says how the
+file counts positions (code points, UTF-16 units, CRLF as two) and why.
+
+Nothing is written if the file is invalid (exit 2, each problem with its element and GUID).
+
+example:
+  casecoder import-qdpx nvivo.qdpx --codebook codebook.yaml --out out/nvivo-codings.csv \\
+      --texts out/nvivo-texts --codebook-out out/nvivo-codebook.yaml
+"""
+
+IMPORT_QDC_HELP = """\
+Read a REFI-QDA codebook (.qdc) and write it as a casecoder codebook.yaml (codes matched to
+--codebook where given, the rest kept under their own names and listed).
+
+example:
+  casecoder import-qdc atlas.qdc --out out/atlas-codebook.yaml
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the four REFI-QDA commands."""
+    p = sub.add_parser("export-qdpx", help="write a REFI-QDA project (.qdpx)", description=EXPORT_QDPX_HELP,
+                       formatter_class=_FMT)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript files or folders")
+    p.add_argument("--codings", required=True, help="codings table (.csv or .parquet)")
+    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
+    p.add_argument("--out", required=True, help="the .qdpx file to write")
+    p.add_argument("--name", default="casecoder project", help="project name (default: %(default)s)")
+    p.add_argument("--case-key", default=None, help="front-matter key naming the case (default: codebook setting, else 'council')")
+    p.add_argument("--schema", default=None, help="REFI-QDA Project.xsd to validate against (default: the built-in subset)")
+    p.set_defaults(func=run_export_qdpx)
+
+    p = sub.add_parser("export-qdc", help="write a REFI-QDA codebook (.qdc)", description=EXPORT_QDC_HELP,
+                       formatter_class=_FMT)
+    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
+    p.add_argument("--out", required=True, help="the .qdc file to write")
+    p.set_defaults(func=run_export_qdc)
+
+    p = sub.add_parser("import-qdpx", help="read a REFI-QDA project into codings", description=IMPORT_QDPX_HELP,
+                       formatter_class=_FMT)
+    p.add_argument("file", metavar="FILE", help="a .qdpx project")
+    p.add_argument("--codebook", default=None, help="our codebook.yaml, to match the file's codes against")
+    p.add_argument("--out", required=True, help="codings table to write (.csv or .parquet)")
+    p.add_argument("--texts", default=None, help="folder to write the source texts into, as transcripts")
+    p.add_argument("--codebook-out", default=None, help="write the resulting codebook (ours + the file's new codes)")
+    p.add_argument("--convention", default=None, choices=[c.name for c in CONVENTIONS],
+                   help="force a position convention instead of detecting it")
+    p.add_argument("--case-key", default="council", help="front-matter key for the case in --texts (default: %(default)s)")
+    p.add_argument("--verbose", action="store_true", help="list every skipped selection and note")
+    p.set_defaults(func=run_import_qdpx)
+
+    p = sub.add_parser("import-qdc", help="read a REFI-QDA codebook (.qdc)", description=IMPORT_QDC_HELP,
+                       formatter_class=_FMT)
+    p.add_argument("file", metavar="FILE", help="a .qdc codebook")
+    p.add_argument("--codebook", default=None, help="our codebook.yaml, to match the file's codes against")
+    p.add_argument("--out", required=True, help="codebook.yaml to write")
+    p.set_defaults(func=run_import_qdc)
+
+
+def run_export_qdpx(args: argparse.Namespace) -> int:
+    """Export; print the counts."""
+    book = load_codebook(args.codebook)
+    case_key = args.case_key or str(book.settings.get("case_key", "council"))
+    docs = read_corpus(args.paths, case_key=case_key)
+    codings = read_codings(args.codings, codebook=book)
+    report = export_qdpx(args.out, docs, codings, book, name=args.name, case_key=case_key, schema=args.schema)
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    print(f"{report.path}: {counts}; valid against {report.schema}")
+    return 0
+
+
+def run_export_qdc(args: argparse.Namespace) -> int:
+    """Export the codebook; print the count."""
+    report = export_qdc(args.out, load_codebook(args.codebook))
+    print(f"{report.path}: {report.counts['codes']} codes; valid against the {report.schema}")
+    return 0
+
+
+def run_import_qdpx(args: argparse.Namespace) -> int:
+    """Import; write codings (and texts, codebook) only after the whole file was read."""
+    ours = load_codebook(args.codebook) if args.codebook else None
+    result = import_qdpx(args.file, ours, convention=args.convention)
+    if args.texts:
+        with atomic_dir(args.texts) as tmp:
+            for doc in result.documents:
+                front = {args.case_key: doc.case, **{k: v for k, v in doc.metadata.items() if _scalar(v)}}
+                header = yaml.safe_dump(front, allow_unicode=True, sort_keys=True)
+                (Path(tmp) / f"{doc.id}.txt").write_bytes(f"---\n{header}---\n{doc.text}".encode())
+    if args.codebook_out:
+        atomic_write_text(args.codebook_out, codebook_yaml(result.codebook))
+    write_codings(result.codings, args.out)
+    print(result.report.summary())
+    if args.verbose:
+        for item in (*result.report.skipped, *result.report.notes):
+            print(f"  {item}")
+    print(f"wrote {args.out}" + (f", {args.texts}/" if args.texts else "")
+          + (f", {args.codebook_out}" if args.codebook_out else ""))
+    return 0
+
+
+def run_import_qdc(args: argparse.Namespace) -> int:
+    """Import a codebook file; write it as YAML."""
+    ours = load_codebook(args.codebook) if args.codebook else None
+    result = import_qdc(args.file, ours)
+    atomic_write_text(args.out, codebook_yaml(result.codebook))
+    unknown = result.report.unknown_codes
+    print(f"{args.file}: {result.report.counts['codes']} codes ({len(unknown)} not in the codebook, kept); wrote {args.out}")
+    for n in result.report.notes:
+        print(f"  {n}")
+    return 0
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
+
+
+def codebook_yaml(codebook: Codebook) -> str:
+    """A codebook as casecoder's ``codebook.yaml`` (ids, labels, rules, parents, colours, phrases)."""
+    codes = []
+    for c in codebook.codes:
+        item: dict[str, Any] = {"id": c.id, "label": c.label}
+        for key in ("definition", "include", "exclude", "parent", "color"):
+            value = getattr(c, key, None)
+            if value:
+                item[key] = value
+        if c.phrases:
+            item["phrases"] = list(c.phrases)
+        codes.append(item)
+    data: dict[str, Any] = {"codes": codes}
+    if codebook.settings:
+        data = {"settings": dict(codebook.settings), **data}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
