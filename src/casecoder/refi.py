@@ -1394,11 +1394,14 @@ def _import_project(arc: _Archive, codebook: Any, forced: str | None, want_segme
     users: dict[str, str] = {}
     system: dict[str, str] = {}
     users_el = _child(root, "Users")
+    # a user that made codings is an analyst whatever its name (casecoder's machine user is one)
+    coders = {_norm_guid(c.get("creatingUser")) for c in root.iter() if _local(c.tag) == "Coding"}
     for u in _children(users_el, "User") if users_el is not None else []:
         g = _norm_guid(u.get("guid"))
         name = (u.get("name") or u.get("id") or "").strip() or f"user-{g[:8]}"
         low = name.casefold()
-        if low in _SYSTEM_USER_NAMES or (origin and origin.casefold().startswith(low) and len(low) > 2):
+        named_as_tool = low in _SYSTEM_USER_NAMES or (origin.casefold().startswith(low) and len(low) > 2)
+        if named_as_tool and g not in coders:
             system[g] = name
             notes.append(_issue("E731", "User", g, name=name))
             continue
