@@ -22,6 +22,7 @@ __all__ = ["build_parser", "main"]
 COMMANDS: tuple[str, ...] = (
     "validate",
     "override",
+    "refi",
 )
 
 DESCRIPTION = """\
