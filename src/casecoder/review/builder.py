@@ -119,7 +119,8 @@ def code_styles(codebook: Codebook) -> dict[str, tuple[int, str, str]]:
     Parameters
     ----------
     codebook : Codebook
-        The codes; a code's own ``color`` (``#rrggbb``) wins over the palette.
+        The codes; a code's own ``color`` (``#rrggbb``) wins over the palette (the shipped
+        codebook gives Paul Tol's muted then bright schemes).
 
     Returns
     -------
@@ -132,8 +133,10 @@ def code_styles(codebook: Codebook) -> dict[str, tuple[int, str, str]]:
     styles: dict[str, tuple[int, str, str]] = {}
     for k, code in enumerate(codebook.codes):
         colour = getattr(code, "color", None) or PALETTE[k % len(PALETTE)]
-        fill = "solid" if getattr(code, "color", None) else FILLS[(k // len(PALETTE)) % len(FILLS)]
-        styles[code.id] = (k, colour, fill)
+        # The fill follows the position even for a codebook colour: nine colours are about as
+        # many as colour-blind readers can tell apart, so codes 10-18 are hatched, 19-27 dotted.
+        fill = FILLS[(k // len(PALETTE)) % len(FILLS)]
+        styles[code.id] = (k, colour.upper(), fill)
     return styles
 
 
@@ -706,9 +709,9 @@ def _index_page(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, c
     intro = (
         "<h1>Coded transcripts: review</h1>"
         f'<p class="meta">{len(site.docs)} document(s), {len(site.cases)} case(s), {len(codes)} code(s), '
-        f"{n_coded} coding(s) applied and {len(rows) - n_coded} excluded match(es). Code colours: "
-        f"{PALETTE_NAME} (colour-blind safe); codes beyond the ninth reuse a colour hatched or dotted, "
-        "and every highlight also names its code.</p>"
+        f"{n_coded} coding(s) applied and {len(rows) - n_coded} excluded match(es). Code colours: the "
+        f"codebook's, else {PALETTE_NAME} (colour-blind safe); codes after the ninth are hatched, after the "
+        "eighteenth dotted, and every coding stripe also names its code.</p>"
         + ('<p><a href="disagreements.html">Where the analysts disagree</a></p>' if has_disagreements else "")
     )
     body = (
