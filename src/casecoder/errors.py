@@ -86,6 +86,15 @@ MESSAGES: dict[str, str] = {
     "E205": "cannot read the codings table: {error}",
     "E206": "unsupported table format '{suffix}'; use .csv or .parquet",
     "E207": "start/end out of order or negative in row {row}",
+    # --- E3xx coder -------------------------------------------------------------------------
+    "E301": "token attribute '{key}' is not supported by the coder; use LEMMA or LOWER (with a string, IN or NOT_IN) and OP",
+    "E302": "operator OP '{op}' is not supported by the coder; use '?', '*', '+' or '!'",
+    "E303": "LEMMA '{value}' never matches: no English word has that lemma (the lemma of '{value}' is '{lemma}'); write the lemma",
+    "E304": "the pattern has no token that must match a particular word (every token is optional, negated or a wildcard), so it would match everywhere; add a required word",
+    "E305": "value {value!r} of '{key}' must be a string or a mapping with IN or NOT_IN lists of strings",
+    "E306": "--jobs must be a positive whole number, found {found}",
+    "E307": "the phrase has no words to match",
+    "E308": "unsupported output format '{suffix}'; use .csv or .parquet",
     # --- E40x-E44x overrides ----------------------------------------------------------------
     "E401": "overrides file not found: {path}",
     "E402": "overrides file is not valid YAML: {error}",
@@ -192,6 +201,7 @@ MESSAGES: dict[str, str] = {
     "E804": "{path} exists and is not a casecoder review site (no .casecoder-review marker); choose an empty or new folder",
     "E805": "chart image not found: {path}",
     "E806": "the disagreements table needs column(s) {columns}; found {found}",
+    "E807": "{what} file not found: {path}",
     # --- E9xx usage -------------------------------------------------------------------------
     "E901": "{message}",
 }

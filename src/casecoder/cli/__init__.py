@@ -22,7 +22,12 @@ __all__ = ["build_parser", "main"]
 COMMANDS: tuple[str, ...] = (
     "validate",
     "override",
+    "evaluate",
+    "review",
     "refi",
+    "matrix",
+    "chart",
+    "reproduce",
 )
 
 DESCRIPTION = """\
