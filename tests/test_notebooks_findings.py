@@ -1,0 +1,38 @@
+"""Execute notebooks/findings.ipynb end to end (nbclient) and check what it shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "findings.ipynb"
+
+
+@pytest.fixture(scope="module")
+def executed():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                     resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client.execute()  # raises CellExecutionError, with the traceback, if any cell fails
+    return nb
+
+
+def _outputs(nb, kind):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if kind in o.get("data", {})]
+
+
+def test_notebooks_findings_runs_and_draws_the_chart(executed):
+    assert len(_outputs(executed, "image/png")) >= 2  # the chart and the stacked chart
+    text = "".join(o["data"]["text/markdown"] for o in _outputs(executed, "text/markdown"))
+    for heading in ("COUNTY COUNCILS", "METROPOLITAN COUNCILS", "DISTRICT COUNCILS", "### Monmouthshire"):
+        assert heading in text
+
+
+def test_notebooks_findings_uses_the_public_api_only(executed):
+    source = "\n".join(c.source for c in executed.cells if c.cell_type == "code")
+    assert "def " not in source  # a helper function belongs in the package
+    assert "casecoder._" not in source and "import _" not in source
