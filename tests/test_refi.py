@@ -303,16 +303,16 @@ def test_refi_import_detects_position_convention(tmp_path, utf16, crlf2, quoted,
     assert set(got.codings["analyst"]) == {"Gergő"}
 
 
-def test_refi_import_origin_breaks_a_tie(tmp_path):
-    # "Thanks" lies before the emoji-free, CRLF-free start: every convention places it alike,
-    # except by the origin; NVivo for Windows is known to count UTF-16 units and CRLF as two.
+@pytest.mark.parametrize(("origin", "expected"), [("NVivo for Windows 12.6", "utf16-crlf"), ("Other 1.0", "codepoints")])
+def test_refi_import_origin_breaks_a_tie(tmp_path, origin, expected):
+    # "Thanks" comes before any CRLF or emoji, so every convention places it alike; only the
+    # origin can then decide (NVivo for Windows is known to count UTF-16 units and CRLF as two).
     text = "Thanks\r\n😀 x\r\n"
-    a, b = _units(text, "😀 x", utf16=True, crlf2=True)
-    path = _qdpx(tmp_path / "t.qdpx", _project([(a, b, "")], origin="NVivo for Windows 12.6"),
-                 {f"sources/{_S1}.txt": text.encode()})
+    path = _qdpx(tmp_path / "t.qdpx", _project([(0, 6, "")], origin=origin), {f"sources/{_S1}.txt": text.encode()})
     got = import_qdpx(path)
-    assert got.report.convention == "utf16-crlf"
-    assert got.codings["text"].tolist() == ["😀 x"]
+    assert got.report.convention == expected
+    assert "alike" in got.report.evidence
+    assert got.codings["text"].tolist() == ["Thanks"]
 
 
 def test_refi_import_liberal_container(tmp_path):
