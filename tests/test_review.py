@@ -351,6 +351,16 @@ def test_review_code_with_many_sentences_moves_them_to_pages(tmp_path: Path, mon
     test_review_every_local_link_resolves(out)
 
 
+def test_review_many_documents_listed_by_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder, "INDEX_DOCUMENTS", 1)
+    docs = corpus()
+    out = build_review(codings(docs), docs, codebook(), tmp_path / "site")
+    assert {h for h in parse(out / "index.html").hrefs if h.startswith("cases/")} == {
+        "cases/oldham.html", "cases/wigan.html"}
+    assert "../documents/oldham.html" in parse(out / "cases/oldham.html").hrefs
+    test_review_every_local_link_resolves(out)
+
+
 # --------------------------------------------------------------------------------------------
 # matrix, chart, disagreements
 

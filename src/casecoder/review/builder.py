@@ -12,6 +12,8 @@ The site is a folder of plain files that opens from the file system (no server, 
 ``codes/<id>.html``             one code: definition, include/exclude, its sentences by case
                                 (a code with very many sentences moves them to
                                 ``codes/<id>.<case>.<n>.html`` pages)
+``cases/<case>.html``           a case's documents, when the corpus is too big to list them all
+                                on the index
 ``disagreements.html``          where analysts differ (when a disagreements table is given)
 ``assets/``                     one stylesheet, the code colours, one small script, the chart
 ==============================  ==========================================================
@@ -80,6 +82,8 @@ PART_CHARS = 400_000
 EVIDENCE_PER_PAGE = 400
 #: A code whose sentences number more than this lists every case on pages of its own.
 EVIDENCE_INLINE = 1_500
+#: A corpus of more documents than this lists them on one page per case (``cases/<case>.html``).
+INDEX_DOCUMENTS = 500
 
 _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -376,14 +380,19 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
         for r in rs:
             if r.status == "coded":
                 counts[r.code].add(i)
-    excluded_codes = {r.code for rs in by_seg.values() for r in rs if r.status != "coded"} - set(counts)
+    excluded: dict[str, set[int]] = defaultdict(set)
+    for i, rs in by_seg.items():
+        for r in rs:
+            if r.status != "coded":
+                excluded[r.code].add(i)
     filter_items = []
-    for code in sorted(set(counts) | excluded_codes, key=lambda c: site.styles[c][0]):
+    for code in sorted(set(counts) | set(excluded), key=lambda c: site.styles[c][0]):
         k = site.styles[code][0]
-        n = len(counts.get(code, ()))
+        n, x = len(counts.get(code, ())), len(excluded.get(code, ()))
         filter_items.append(
             f'<label><input type="checkbox" checked data-k="{k}"> {site.swatch(code)}'
-            f'{_esc(site.code_label(code))} <span class="count">({n} coded)</span></label>'
+            f'{_esc(site.code_label(code))} <span class="count">({n} coded'
+            f'{f", {x} excluded" if x else ""})</span></label>'
         )
     aside = (
         '<aside aria-label="Codes and overrides">'
@@ -644,8 +653,8 @@ def _cell_value(value: Any) -> str:
     return "" if text.lower() in ("0", "0.0", "false", "nan", "none") else text
 
 
-def _index_page(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, chart: str | None,
-                has_disagreements: bool, doc_stats: Mapping[str, tuple[int, int, int]]) -> str:
+def _index_pages(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, chart: str | None,
+                 has_disagreements: bool, doc_stats: Mapping[str, tuple[int, int, int]]) -> list[tuple[str, str]]:
     counts = _counts(rows)
     codes = list(site.codebook.ids)
     head = [f'<th scope="col" class="code">{site.swatch(c)}<a href="codes/{site.code_slug[c]}.html" title="{_esc(c)}">'
@@ -697,14 +706,24 @@ def _index_page(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, c
             f'<li>{site.swatch(code)}<a href="codes/{site.code_slug[code]}.html">{_esc(site.code_label(code))}</a> '
             f'<code>{_esc(code)}</code> <span class="count">({n_sent} sentence(s), {n_cases} case(s))</span></li>'
         )
-    docs_rows = []
-    for doc_id in sorted(site.docs):
-        doc = site.docs[doc_id]
-        turns, sents, coded = doc_stats[doc_id]
-        docs_rows.append(
-            f'<tr><th scope="row"><a href="{site.doc_file(doc_id)}">{_esc(doc_id)}</a></th><td>{_esc(doc.case)}</td>'
-            f'<td class="n">{turns}</td><td class="n">{sents}</td><td class="n">{coded}</td></tr>'
-        )
+    pages: list[tuple[str, str]] = []
+    if len(site.docs) <= INDEX_DOCUMENTS:
+        documents = _documents_table(site, sorted(site.docs), doc_stats, root="")
+    else:
+        # a big corpus: the index lists cases, each case's documents get a page of their own
+        by_case: dict[str, list[str]] = defaultdict(list)
+        for doc_id in sorted(site.docs):
+            by_case[site.docs[doc_id].case].append(doc_id)
+        items = []
+        for case in site.cases:
+            if not by_case.get(case):
+                continue
+            name = f"cases/{site.case_slug[case]}.html"
+            items.append(f'<li><a href="{name}">{_esc(case)}</a> ({len(by_case[case])} documents)</li>')
+            pages.append((name, site.page(
+                title=f"{case}: documents \u2013 casecoder review", root="../", kind="case",
+                body=f"<h1>{_esc(case)}: documents</h1>" + _documents_table(site, by_case[case], doc_stats, root="../"))))
+        documents = f'<p>{len(site.docs)} documents, by case:</p><ul>{"".join(items)}</ul>'
     n_coded = sum(1 for r in rows if r.status == "coded")
     intro = (
         "<h1>Coded transcripts: review</h1>"
@@ -719,12 +738,27 @@ def _index_page(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, c
         + f'<section aria-labelledby="codes-h"><h2 id="codes"><span id="codes-h">Codes</span></h2><ul class="codes">'
         + "".join(code_items) + "</ul></section>"
         + '<section aria-labelledby="docs-h"><h2 id="documents"><span id="docs-h">Documents</span></h2>'
+        + documents + "</section>"
+    )
+    pages.insert(0, ("index.html", site.page(title="casecoder review", root="", kind="index", body=body)))
+    return pages
+
+
+def _documents_table(site: _Site, doc_ids: Sequence[str], doc_stats: Mapping[str, tuple[int, int, int]],
+                     root: str) -> str:
+    rows = []
+    for doc_id in doc_ids:
+        turns, sents, coded = doc_stats[doc_id]
+        rows.append(
+            f'<tr><th scope="row"><a href="{root}{site.doc_file(doc_id)}">{_esc(doc_id)}</a></th>'
+            f'<td>{_esc(site.docs[doc_id].case)}</td>'
+            f'<td class="n">{turns}</td><td class="n">{sents}</td><td class="n">{coded}</td></tr>'
+        )
+    return (
         '<table class="list"><thead><tr><th scope="col">Document</th><th scope="col">Case</th>'
         '<th scope="col" class="n">Turns</th><th scope="col" class="n">Sentences</th>'
-        '<th scope="col" class="n">Coded sentences</th></tr></thead><tbody>'
-        + "".join(docs_rows) + "</tbody></table></section>"
+        '<th scope="col" class="n">Coded sentences</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
     )
-    return site.page(title="casecoder review", root="", kind="index", body=body)
 
 
 def _disagreements_page(site: _Site, table: pd.DataFrame, sentence_starts: Mapping[str, list[int]]) -> str:
@@ -882,14 +916,16 @@ def build_review(
                 _write(tmp / name, page)
         if disagreements is not None:
             _write(tmp / "disagreements.html", _disagreements_page(site, disagreements, sentence_starts))
-        _write(tmp / "index.html", _index_page(site, rows, matrix=matrix, chart=chart_name,
-                                               has_disagreements=disagreements is not None,
-                                               doc_stats=doc_stats))
+        for name, page in _index_pages(site, rows, matrix=matrix, chart=chart_name,
+                                       has_disagreements=disagreements is not None, doc_stats=doc_stats):
+            _write(tmp / name, page)
         _write(tmp / MARKER, "This folder is a casecoder review site; `casecoder review` may replace it whole.\n")
     return out
 
 
 def _write(path: Path, text: str) -> None:
     # Plain writes: the whole folder is renamed into place atomically at the end.
+    if path.parent.name == "cases":
+        path.parent.mkdir(exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
