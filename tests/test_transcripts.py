@@ -281,3 +281,15 @@ def test_transcripts_offsets_slice_back_property(tmp_path_factory, blocks, newli
     assert [t.index for t in doc.turns] == list(range(len(doc.turns)))
     starts = [t.start for t in doc.turns]
     assert starts == sorted(starts)
+
+
+def test_transcripts_document_from_text_normalises_and_finds_turns():
+    from casecoder.transcripts import document_from_text
+
+    doc = document_from_text("src-1", "\ufeff# Q1\r\n\r\nManager: We share services — £1m.\r\n", case="x", metadata={"k": "v"})
+    assert doc.text == "# Q1\n\nManager: We share services — £1m.\n"
+    (turn,) = doc.turns
+    assert (turn.speaker, turn.section, turn.text) == ("Manager", "Q1", "We share services — £1m.")
+    assert doc.metadata["k"] == "v"
+    with pytest.raises(TranscriptError):
+        document_from_text("empty", "# only a heading\n", case="x")

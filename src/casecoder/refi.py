@@ -1293,11 +1293,7 @@ def _document(doc_id: str, text: str, case: str, metadata: Mapping[str, Any], pa
     """A casecoder Document for imported text: turns found as the transcript reader finds them."""
     from . import transcripts as tr
 
-    maker = getattr(tr, "document_from_text", None)
-    if maker is not None:
-        return maker(doc_id, text, case=case, metadata=metadata, path=path)
-    turns = tr._turns_from_blocks(text, tr._text_blocks(text))  # noqa: SLF001 - see docs/REFI.md
-    return tr.Document(id=doc_id, path=path, text=text, case=case, metadata=FrozenMap(metadata), turns=turns)
+    return tr.document_from_text(doc_id, text, case=case, metadata=metadata, path=path)
 
 
 def _variable_value(vv: ET.Element) -> Any:

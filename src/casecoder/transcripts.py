@@ -45,6 +45,7 @@ __all__ = [
     "FrozenMap",
     "TranscriptWarning",
     "Turn",
+    "document_from_text",
     "find_transcripts",
     "iter_corpus",
     "load_cases",
@@ -599,6 +600,32 @@ def read_document(
         metadata=FrozenMap(metadata),
         turns=turns,
     )
+
+
+def document_from_text(
+    id: str,
+    text: str,
+    *,
+    case: str,
+    metadata: Mapping[str, Any] | None = None,
+    path: str = "",
+) -> Document:
+    """Build a :class:`Document` from text already in memory (e.g. a REFI-QDA source).
+
+    The text is normalised as the reader normalises files (BOM removed, CRLF/CR to LF) and its
+    turns found by the text-file rules (headings, paragraphs, speaker labels). No front matter
+    is looked for: ``metadata`` and ``case`` are given.
+
+    Raises
+    ------
+    TranscriptError
+        E016 if the text has no turns.
+    """
+    text = _normalise(text)
+    turns = _turns_from_blocks(text, _text_blocks(text))
+    if not turns:
+        raise TranscriptError(problem("E016", path=path or id))
+    return Document(id=id, path=path, text=text, case=case, metadata=FrozenMap(dict(metadata or {})), turns=turns)
 
 
 def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
