@@ -290,3 +290,32 @@ def test_reproduce_shipped_corpus_meets_every_published_figure(tmp_path):
     assert (audit["found"] == "section").all()
     assert (tmp_path / "reproduction" / "review").is_dir()
     shutil.rmtree(tmp_path / "reproduction")
+
+
+def test_reproduce_gold_coding_meets_every_published_figure():
+    """The gold coding, counted like the machine's, must give the report's figures: this separates
+    a corpus problem (a statement in the wrong section) from a coder problem."""
+    from casecoder.codebook import load_codebook
+    from casecoder.evaluate import locate_gold, read_gold
+    from casecoder.matrix import code_matrix
+    from casecoder.reports import compare_to_targets, key_actions
+    from casecoder.targets import load_targets
+    from casecoder.transcripts import read_corpus
+
+    cb = load_codebook(REPO / "codebook.yaml")
+    docs = {d.id: d for d in read_corpus(REPO / "data" / "interviews")}
+    targets = load_targets(REPO / "data" / "reference" / "report_targets.yaml", codes=cb.ids)
+    gold = locate_gold(read_gold(REPO / "data" / "gold"), docs, codes=list(cb.ids))
+    codings = pd.DataFrame([
+        {"document": r.document, "case": r.case, "section": docs[r.document].turns[r.turn].section,
+         "turn": r.turn, "start": r.start, "end": r.end, "code": r.code, "source": "manual", "status": "coded"}
+        for r in gold.itertuples()
+    ])
+    section = cb.settings["key_actions_section"]
+    cases = list(targets.council_ids)
+    cmp = compare_to_targets(code_matrix(codings, cb, cases=cases, value="presence"),
+                             key_actions(codings, cb, cases=cases, section=section), targets, cb)
+    assert [r.code for r in cmp.codes if not r.met] == []
+    assert [(d.council, d.code) for d in cmp.cells] == []
+    # A council's key-actions section must hold its Appendix Two actions and no other action.
+    assert [(c.council, c.missing, c.extra) for c in cmp.councils if not c.equal] == []
