@@ -1,14 +1,82 @@
 """casecoder: reproducible, scriptable qualitative coding of interview transcripts.
 
-The public API re-exported here is what researchers and the notebooks use; the stage modules
-(:mod:`casecoder.transcripts`, :mod:`casecoder.codebook`, :mod:`casecoder.coder`, ...) hold the
-rest. See ``ARCHITECTURE.md`` for the flow of data and the glossary.
+The names below are what researchers and the notebooks use; the stage modules
+(:mod:`casecoder.transcripts`, :mod:`casecoder.coder`, :mod:`casecoder.agreement`, ...) hold
+the rest. See ``ARCHITECTURE.md`` for the flow of data and the glossary.
+
+>>> import casecoder as cc                                        # doctest: +SKIP
+>>> docs = cc.read_corpus("data/interviews")                      # doctest: +SKIP
+>>> book = cc.load_codebook("codebook.yaml")                      # doctest: +SKIP
+>>> codings = cc.code_documents(docs, book)                       # doctest: +SKIP
+>>> cc.code_matrix(codings, book, value="presence")               # doctest: +SKIP
+
+Modules are imported on first use of one of their names (PEP 562), so ``import casecoder``
+stays light and does not load spaCy or matplotlib until they are needed.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-]
+#: public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "CasecoderError": "errors",
+    "Code": "codebook",
+    "Codebook": "codebook",
+    "Document": "transcripts",
+    "Segment": "segments",
+    "Turn": "transcripts",
+    "add_override": "overrides",
+    "apply_overrides": "overrides",
+    "appendix_two_markdown": "reports",
+    "audit_table": "reports",
+    "bootstrap_alpha": "agreement",
+    "build_review": "review",
+    "chart_cases_per_code": "figures",
+    "code_corpus": "coder",
+    "code_documents": "coder",
+    "code_matrix": "matrix",
+    "cohen_kappa": "agreement",
+    "compare": "agreement",
+    "compile_codebook": "coder",
+    "disagreements": "agreement",
+    "evaluate": "evaluate",
+    "export_qdc": "refi",
+    "export_qdpx": "refi",
+    "framework_matrix": "matrix",
+    "gwet_ac1": "agreement",
+    "import_qdc": "refi",
+    "import_qdpx": "refi",
+    "iter_corpus": "transcripts",
+    "key_actions": "reports",
+    "krippendorff_alpha": "agreement",
+    "load_codebook": "codebook",
+    "load_overrides": "overrides",
+    "load_targets": "targets",
+    "plot_agreement_heatmap": "figures",
+    "read_codings": "schema",
+    "read_corpus": "transcripts",
+    "read_document": "transcripts",
+    "reproduce": "reproduce",
+    "save_figure": "figures",
+    "sentences": "segments",
+    "write_codings": "schema",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'casecoder' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
