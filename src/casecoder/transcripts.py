@@ -70,6 +70,7 @@ class FrozenMap(dict):  # type: ignore[type-arg]
     """
 
     def _readonly(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Refuse the change: metadata of a read document is read-only."""
         raise TypeError("metadata is read-only")
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
