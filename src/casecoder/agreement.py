@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .transcripts import Document
 
 __all__ = [
+    "AUTO",
     "CLUSTERS",
     "DECISIONS",
     "UNITS",
@@ -69,12 +70,14 @@ __all__ = [
     "disagreements",
     "gwet_ac1",
     "krippendorff_alpha",
+    "load_codings",
     "nominal_alpha",
     "pairwise_agreement",
     "percent_agreement",
     "prevalence",
     "ratings_from_codings",
     "read_analyst_coding",
+    "read_coding",
     "units_table",
     "write_comparison",
 ]
@@ -1001,7 +1004,11 @@ def units_table(
 
 
 def _analyst_name(codings: pd.DataFrame) -> str:
+    """The analyst a table belongs to: its ``analyst`` value; machine codings reviewed by
+    analysts (an overrides file applied) read ``casecoder+<analyst>``."""
     names = sorted({str(a) for a in codings["analyst"] if str(a)}) if "analyst" in codings else []
+    if "casecoder" in names:
+        names = ["casecoder"] + [n for n in names if n != "casecoder"]
     return "+".join(names)
 
 
@@ -1332,7 +1339,9 @@ def read_analyst_coding(
           - {document: oldham, quote: "exact words of the transcript", code: partnerships,
              note: "why"}
 
-    Each quote must occur exactly once in its document; it is resolved to its offsets and to
+    Quotes are anchored as in overrides files (:func:`casecoder.overrides.find_quote`: white
+    space and curly/straight quotes need not match; optional ``prefix``/``suffix`` choose among
+    several places). Each must resolve to exactly one place; it is resolved to its offsets and to
     the sentence (:func:`casecoder.segments.sentences`) that contains it (``segment`` -1 when it
     spans several). A reviewed document with no coding means the analyst coded nothing there.
 
@@ -1357,6 +1366,7 @@ def read_analyst_coding(
     """
     import yaml
 
+    from .overrides import find_quote
     from .segments import sentences
 
     p = Path(path)
@@ -1403,21 +1413,23 @@ def read_analyst_coding(
             problems.append(problem("E604", path=p, line=line, field=f"{where}.code", code=code, where="", known=", ".join(known)))
             continue
         doc = docs[doc_id]
-        found = _find_all(doc.text, quote)
+        # The same anchoring as overrides files: tolerant of white space and quote characters,
+        # with optional prefix/suffix to choose among several places.
+        found = find_quote(doc.text, quote, str(entry.get("prefix") or ""), str(entry.get("suffix") or ""))
         if not found:
             problems.append(problem("E613", path=p, line=line, field=f"{where}.quote", document=doc_id, quote=_short(quote)))
             continue
         if len(found) > 1:
-            places = ", ".join(f"{s}:{s + len(quote)}" for s in found[:5])
+            places = ", ".join(f"{a}:{b}" for a, b in found[:5])
             problems.append(problem("E614", path=p, line=line, field=f"{where}.quote", count=len(found), document=doc_id, places=places))
             continue
-        start, end = found[0], found[0] + len(quote)
+        start, end = found[0]
         seg = next((s for s in segs[doc_id] if s.start <= start and end <= s.end), None)
         turn = next((t for t in doc.turns if t.start <= start < t.end), None)
         rows.append({
             "document": doc_id, "case": doc.case, "section": turn.section if turn else "",
             "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "",
-            "segment": seg.index if seg else -1, "start": start, "end": end, "text": quote,
+            "segment": seg.index if seg else -1, "start": start, "end": end, "text": doc.text[start:end],
             "code": code, "rule": "quote", "source": "manual", "analyst": analyst,
             "status": "coded", "reason": "", "note": note,
         })
@@ -1427,14 +1439,6 @@ def read_analyst_coding(
 
     table = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
     return AnalystCoding(analyst, table, frozenset(reviewed), str(p))
-
-
-def _find_all(text: str, quote: str) -> list[int]:
-    out, i = [], text.find(quote)
-    while i >= 0:
-        out.append(i)
-        i = text.find(quote, i + 1)
-    return out
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -1483,6 +1487,84 @@ def read_coding(
 
     table = read_codings(p)
     return _checked_table(table, documents, codebook=codebook, where=str(p))
+
+
+#: The input name that stands for the patterns-only coding (the coder run on the transcripts).
+AUTO = "auto"
+
+
+def load_codings(
+    sources: Sequence[str | os.PathLike[str]],
+    documents: Sequence[Document],
+    *,
+    codebook: Codebook | None = None,
+    jobs: int = 1,
+) -> list[AnalystCoding]:
+    """Read each analyst's coding for :func:`compare`, whatever its form.
+
+    Each source is one of:
+
+    - ``auto``: the patterns-only coding, made here by :func:`casecoder.coder.code_documents`
+      with ``codebook`` (analyst ``casecoder``; every document reviewed);
+    - an overrides file (YAML with ``overrides:``): the reviewed coding, i.e. the patterns-only
+      coding with the file applied by :func:`casecoder.overrides.apply_overrides` (analyst
+      ``casecoder+<analyst>``; every document reviewed);
+    - an analyst coding (YAML with ``codings:``, see :func:`read_analyst_coding`);
+    - a codings table (``.csv``/``.parquet``, see :func:`read_coding`).
+
+    Parameters
+    ----------
+    sources : sequence of str or path
+    documents : sequence of Document
+    codebook : Codebook, optional
+        Needed for ``auto`` and overrides files; checks codes everywhere.
+    jobs : int
+        Worker processes for the coder.
+
+    Returns
+    -------
+    list of AnalystCoding
+        In the order of ``sources``.
+
+    Raises
+    ------
+    AgreementError, CodingsError, OverridesError
+        Whatever the input's reader finds, each problem with its file.
+    """
+    import yaml
+
+    out: list[AnalystCoding] = []
+    auto: pd.DataFrame | None = None
+
+    def patterns_only() -> pd.DataFrame:
+        nonlocal auto
+        if auto is None:
+            if codebook is None:
+                raise AgreementError(problem("E616", path=str(source), why="the patterns-only coding needs a codebook"))
+            from .coder import code_documents
+
+            auto = code_documents(documents, codebook, jobs=jobs)
+        return auto
+
+    all_docs = frozenset(d.id for d in documents)
+    for source in sources:
+        if str(source) == AUTO:
+            out.append(AnalystCoding("casecoder", patterns_only(), all_docs, AUTO))
+            continue
+        p = Path(source)
+        if p.suffix.lower() in (".yaml", ".yml"):
+            try:
+                head = yaml.safe_load(p.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError):
+                head = None  # the reader below reports it with its place
+            if isinstance(head, Mapping) and "overrides" in head:
+                from .overrides import apply_overrides, load_overrides
+
+                reviewed = apply_overrides(patterns_only(), documents, load_overrides(p, codebook=codebook), codebook)
+                out.append(AnalystCoding(_analyst_name(reviewed), reviewed, all_docs, str(p)))
+                continue
+        out.append(read_coding(p, documents, codebook=codebook))
+    return out
 
 
 def _checked_table(
@@ -1536,6 +1618,8 @@ class Comparison:
         :func:`disagreements`.
     settings : Mapping
         What was asked: unit, min_overlap, replicates, seed, level, resampled.
+    labels : Mapping of str to str
+        Code labels (from the codebook, if given), for figures.
     """
 
     ratings: Ratings
@@ -1543,6 +1627,7 @@ class Comparison:
     pairwise: pd.DataFrame
     disagreements: pd.DataFrame
     settings: Mapping[str, Any]
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def compare(
@@ -1636,7 +1721,8 @@ def compare(
         stats.insert(stats.columns.get_loc("alpha_low") + 1, "alpha_high", [np.nan if m else high[c] for c, m in zip(stats["code"], is_mean)])
         settings["resampled"] = f"{boot['groups'].iloc[0]} {boot['resampled'].iloc[0]}"
     pairwise = pairwise_agreement(ratings.values, codes=ratings.codes, analysts=ratings.analysts)
-    return Comparison(ratings, stats, pairwise, disagreements(ratings, codebook=codebook), settings)
+    labels = {c: _label(codebook, c) or c for c in ratings.codes}
+    return Comparison(ratings, stats, pairwise, disagreements(ratings, codebook=codebook), settings, labels)
 
 
 def write_comparison(comparison: Comparison, out: str | os.PathLike[str]) -> list[Path]:
@@ -1675,7 +1761,7 @@ def _write_heatmap(comparison: Comparison, folder: Path) -> list[Path]:
     from .io import atomic_path
 
     pairwise = comparison.pairwise if len(comparison.ratings.analysts) > 2 else None
-    fig = figures.plot_agreement_heatmap(comparison.statistics, pairwise)
+    fig = figures.plot_agreement_heatmap(comparison.statistics, pairwise, dict(comparison.labels) or None)
     paths = []
     try:
         save = getattr(figures, "save_figure", None)

@@ -1,0 +1,105 @@
+"""``casecoder compare``: agreement between analysts, unit by unit, and the disagreements."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from ..errors import UsageError, problem
+
+HELP = """\
+Compare two or more analysts' codings of the same transcripts, unit by unit (sentences by
+default): percent agreement, Krippendorff's alpha with a bootstrap 95% interval, Cohen's kappa
+(Light's kappa for more than two analysts), Gwet's AC1 and each analyst's prevalence, per code
+and overall ("pooled" stacks every code's units; "mean of codes" averages the per-code values).
+An undefined statistic is shown as n/a with the reason.
+
+Each INPUT is one analyst; the name comes from the file:
+  auto                 the patterns-only coding (the coder run on the transcripts)
+  OVERRIDES.yaml       the reviewed coding: patterns plus that analyst's overrides
+  ANALYST.yaml         an anchored analyst coding (analyst:, reviewed:, codings:)
+  CODINGS.csv|.parquet a codings table
+
+A coding counts for every unit it overlaps (--min-overlap S: only where it covers at least the
+share S of the unit). A document an analyst did not review is missing for them, not "not coded".
+
+Writes into --out (default compare-out/): agreement.csv, pairwise.csv, disagreements.csv,
+disagreements.md (every unit the analysts differ on, with the text and notes), unmapped.csv,
+agreement_heatmap.png and .svg.
+
+examples:
+  casecoder compare auto overrides/alice.yaml
+  casecoder compare overrides/alice.yaml data/analysts/demo-analyst-b.yaml --unit sentence
+  casecoder compare a.csv b.csv c.csv --unit turn --codes partnerships,considered_risk
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``compare`` command."""
+    from ..agreement import CLUSTERS, UNITS
+
+    p = sub.add_parser(
+        "compare",
+        help="agreement between analysts (alpha, kappa, AC1) and their disagreements",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="one analyst's coding each (see above)")
+    p.add_argument("--unit", default="sentence", choices=UNITS, help="unit of comparison (default: %(default)s)")
+    p.add_argument("--codes", default=None, help="comma-separated code ids to compare (default: the codebook's)")
+    p.add_argument("--min-overlap", type=float, default=0.0, help="share of a unit a coding must cover (default: any overlap)")
+    p.add_argument("--include-interviewer", action="store_true", help="count interviewer turns as units")
+    p.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates for alpha's interval; 0 skips (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
+    p.add_argument("--cluster", default="auto", choices=CLUSTERS, help="what the bootstrap resamples; auto: documents for sentence/turn units (default: %(default)s)")
+    p.add_argument("--transcripts", default="data/interviews", help="transcript folder (default: %(default)s)")
+    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
+    p.add_argument("--out", default="compare-out", help="output folder (default: %(default)s)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the coder (default: %(default)s)")
+    p.set_defaults(func=run)
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compare, print the table, write the files; return 0 (2 on bad input, raised)."""
+    from ..agreement import compare, load_codings, write_comparison
+    from ..codebook import load_codebook
+    from ..transcripts import read_corpus
+
+    if len(args.inputs) < 2:
+        from ..errors import AgreementError
+
+        raise AgreementError(problem("E601", count=len(args.inputs)))
+    if args.replicates < 0:
+        raise UsageError(problem("E901", field="--replicates", message="--replicates must be 0 or more"))
+    codebook = load_codebook(args.codebook)
+    documents = read_corpus(args.transcripts)
+    codes = [c.strip() for c in args.codes.split(",") if c.strip()] if args.codes else None
+    inputs = load_codings(args.inputs, documents, codebook=codebook, jobs=args.jobs)
+    result = compare(
+        inputs, documents, unit=args.unit, codes=codes, codebook=codebook, min_overlap=args.min_overlap,
+        include_interviewer=args.include_interviewer, replicates=args.replicates, seed=args.seed, cluster=args.cluster,
+    )
+    written = write_comparison(result, args.out)
+    r = result.ratings
+    print(f"analysts: {', '.join(r.analysts)}")
+    reviewed = (~(r.values[:, :, 0] != r.values[:, :, 0])).sum(axis=0) if len(r.codes) else []
+    print(f"units: {len(r.units)} {args.unit}s; reviewed per analyst: "
+          + ", ".join(f"{a} {int(n)}" for a, n in zip(r.analysts, reviewed))
+          + f"; bootstrap: {result.settings.get('resampled', 'none')}, {args.replicates} replicates, seed {args.seed}")
+    stats = result.statistics
+    has_ci = "alpha_low" in stats.columns
+    print(f"{'code':<28} {'units':>6} {'differ':>6} {'%agree':>7} {'alpha':>7} {'95% CI':>17} {'kappa':>7} {'AC1':>7}  reason")
+    for row in stats.itertuples(index=False):
+        d = row._asdict()
+        name = d["code"] if d["scope"] == "code" else f"[{d['scope']}]"
+        ci = f"[{_fmt(d['alpha_low'])}, {_fmt(d['alpha_high'])}]" if has_ci and d["scope"] != "mean of codes" else ""
+        print(f"{name:<28} {d['units']:>6} {d['disagreements']:>6} {_fmt(d['percent_agreement'], 1):>7} "
+              f"{_fmt(d['alpha']):>7} {ci:>17} {_fmt(d['kappa']):>7} {_fmt(d['ac1']):>7}  {d['reason']}")
+    if len(r.unmapped):
+        print(f"{len(r.unmapped)} coding(s) fell on no unit; listed in unmapped.csv")
+    print(f"{len(result.disagreements)} disagreement(s); wrote {len(written)} files to {args.out}/")
+    return 0
