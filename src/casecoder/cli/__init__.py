@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "matrix",
     "chart",
     "reproduce",
+    "compare",
 )
 
 DESCRIPTION = """\
