@@ -28,6 +28,7 @@ __all__ = [
     "FIGURE_FORMATS",
     "cases_per_code",
     "chart_cases_per_code",
+    "plot_agreement_heatmap",
     "save_figure",
 ]
 
@@ -217,3 +218,72 @@ def save_figure(
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata[fmt], bbox_inches="tight", pad_inches=0.15)
         written.append(target)
     return written
+
+
+def plot_agreement_heatmap(
+    statistics: pd.DataFrame,
+    pairwise: pd.DataFrame | None = None,
+    labels: Codebook | Mapping[str, str] | None = None,
+    *,
+    statistic: str = "alpha",
+    title: str = "Agreement between analysts (Krippendorff's alpha)",
+) -> Figure:
+    """Heatmap of an agreement statistic per code: all analysts, and each pair if given.
+
+    Parameters
+    ----------
+    statistics : DataFrame
+        :func:`casecoder.agreement.agreement_statistics` (or ``Comparison.statistics``): its
+        ``code`` rows give the first column; its ``pooled`` row the bottom row.
+    pairwise : DataFrame, optional
+        :func:`casecoder.agreement.pairwise_agreement`; adds one column per pair of analysts
+        (useful with more than two).
+    labels : Codebook or mapping, optional
+        Code labels for the rows (default the code ids).
+    statistic : str
+        The column to show (``alpha``, ``kappa``, ``ac1``; default ``alpha``).
+    title : str
+
+    Returns
+    -------
+    Figure
+        Cells coloured from -1 (red) through 0 (white) to 1 (blue), each annotated with its
+        value; an undefined value (NaN) is a grey hatched cell marked ``n/a``.
+    """
+    import numpy as np
+    from matplotlib.colors import TwoSlopeNorm
+
+    per_code = statistics[statistics["scope"] == "code"]
+    pooled = statistics[statistics["scope"] == "pooled"]
+    codes = list(per_code["code"])
+    row_labels = _labels_for(codes, labels) + ["All codes (pooled)"]
+    columns = {"all analysts": list(per_code[statistic].astype(float)) + list(pooled[statistic].astype(float)[:1])}
+    if pairwise is not None and len(pairwise):
+        pw_stat = statistic if statistic in pairwise.columns else "alpha"
+        for (a, b), group in pairwise.groupby(["analyst_a", "analyst_b"], sort=False):
+            lookup = dict(zip(group["code"], group[pw_stat].astype(float)))
+            columns[f"{a}\nvs {b}"] = [lookup.get(c, np.nan) for c in codes] + [lookup.get("(all codes)", np.nan)]
+    grid = np.array(list(columns.values()), dtype=float).T  # (rows, columns)
+    n_rows, n_cols = grid.shape
+    wrapped = [textwrap.fill(label, 42) for label in row_labels]
+    fig = Figure(figsize=(5.5 + 1.1 * n_cols, 1.6 + 0.36 * n_rows), layout="constrained")
+    ax = fig.add_subplot()
+    masked = np.ma.masked_invalid(grid)
+    cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#DDDDDD")
+    image = ax.imshow(masked, cmap=cmap, norm=TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0), aspect="auto")
+    for r in range(n_rows):
+        for c in range(n_cols):
+            v = grid[r, c]
+            if np.isnan(v):
+                ax.add_patch(matplotlib.patches.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#999999", linewidth=0))
+                ax.text(c, r, "n/a", ha="center", va="center", fontsize=8, color="#555555")
+            else:
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8, color="white" if abs(v) > 0.6 else "black")
+    ax.set_xticks(range(n_cols), list(columns), fontsize=8)
+    ax.set_yticks(range(n_rows), wrapped, fontsize=8)
+    ax.xaxis.tick_top()
+    ax.axhline(n_rows - 1.5, color="black", linewidth=0.8)
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    bar = fig.colorbar(image, ax=ax, shrink=0.6)
+    bar.set_label(f"{statistic} (n/a: undefined)", fontsize=8)
+    return fig
