@@ -358,7 +358,7 @@ def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, 
     items: list[yaml.Node] = []
     seq = top.get("overrides")
     if seq is None:
-        problems.append(problem("E405", path=path, line=1, field="overrides"))
+        pass  # a file with only ``analyst:`` is an analyst with no corrections yet
     elif isinstance(seq, yaml.SequenceNode):
         items = list(seq.value)
     elif not (isinstance(seq, yaml.ScalarNode) and seq.tag.endswith(":null")):
