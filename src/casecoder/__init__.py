@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "Segment": "segments",
     "Turn": "transcripts",
     "add_override": "overrides",
+    "agreement_statistics": "agreement",
     "apply_overrides": "overrides",
     "appendix_two_markdown": "reports",
     "audit_table": "reports",
@@ -54,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "key_actions": "reports",
     "krippendorff_alpha": "agreement",
     "load_codebook": "codebook",
+    "load_codings": "agreement",
     "load_overrides": "overrides",
     "load_targets": "targets",
     "plot_agreement_heatmap": "figures",
@@ -64,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "save_figure": "figures",
     "sentences": "segments",
     "write_codings": "schema",
+    "write_comparison": "agreement",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
