@@ -411,6 +411,17 @@ def test_review_unknown_document_names_it_and_writes_nothing(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_review_unknown_document_row_is_its_place_in_the_table(tmp_path: Path) -> None:
+    docs = corpus()
+    table = codings(docs).iloc[::-1].reset_index(drop=True)  # not in sorted order
+    table.loc[3, "document"] = "bristol"
+    with pytest.raises(ReviewError) as exc:
+        build_review(table, docs, codebook(), tmp_path / "site", where="my/codings.csv")
+    (p,) = exc.value.problems
+    assert (p.path, p.line) == ("my/codings.csv", 5) and "first in row 5" in p.message
+    assert str(p).startswith("my/codings.csv:5: document: no transcript 'bristol'")
+
+
 def test_review_unknown_document_keeps_the_earlier_site(site: Path) -> None:
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     docs = corpus()
@@ -522,5 +533,5 @@ def test_review_cli_missing_document_exits_2(tmp_path: Path, capsys: pytest.Capt
                  "--out", str(tmp_path / "site")])
     err = capsys.readouterr().err
     assert code == 2
-    assert "'bristol'" in err and "[E801]" in err
+    assert f"{table}:3: document: no transcript 'bristol'" in err and "[E801]" in err
     assert not (tmp_path / "site").exists()

@@ -195,7 +195,7 @@ MESSAGES: dict[str, str] = {
     "E739": "made by no user of the file (or only the tool's built-in user); analyst 'unknown'",
     "E740": "a second source named {name!r}; its document id is {id!r}",
     # --- E8xx review ------------------------------------------------------------------------
-    "E801": "document '{document}' is not among the {count} transcript(s) given ({rows} codings row(s), first row {row}); point --transcripts at the folder the codings were made from",
+    "E801": "no transcript '{document}' among the {count} given ({rows} codings row(s) name it, the first in row {row}); point --transcripts at the folder the codings were made from",
     "E802": "row {row}: start/end {start}:{end} lie outside document '{document}' ({length} characters); the transcript changed after coding, re-run the coder",
     "E803": "row {row}: the text at {start}:{end} of document '{document}' is {found!r}, but the codings say {expected!r}; the transcript changed after coding, re-run the coder",
     "E804": "{path} exists and is not a casecoder review site (no .casecoder-review marker); choose an empty or new folder",

@@ -66,11 +66,17 @@ def run(args: argparse.Namespace) -> int:
     book = load_codebook(args.codebook)
     case_key = args.case_key or str(book.settings.get("case_key", "council"))
     codings = read_codings(args.codings, codebook=book)
+    # read_codings sorts the rows; the review checks the table as written, so that a problem's
+    # line is the line of the file
+    if Path(args.codings).suffix.lower() == ".csv":
+        codings = pd.read_csv(args.codings, dtype=str, keep_default_na=False, encoding="utf-8")
+    else:
+        codings = pd.read_parquet(args.codings)
     docs = read_corpus(args.transcripts, case_key=case_key)
     matrix = _read_csv(args.matrix, "matrix", index_col=0) if args.matrix else None
     disagreements = _read_csv(args.disagreements, "disagreements") if args.disagreements else None
     out = build_review(codings, docs, book, args.out, matrix=matrix, chart=args.chart,
-                       disagreements=disagreements)
+                       disagreements=disagreements, where=args.codings)
     pages = sum(1 for _ in out.rglob("*.html"))
     print(f"{out}/index.html: {pages} pages for {len(docs)} transcripts and {len(codings)} codings")
     return 0

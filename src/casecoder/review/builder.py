@@ -187,34 +187,45 @@ def _check_inputs(
     codings: pd.DataFrame,
     documents: Sequence[Document],
     codebook: Codebook,
+    where: str | None,
 ) -> tuple[list[_Row], dict[str, Document]]:
-    table = validate_codings(codings, codebook=codebook)
+    table = validate_codings(codings, codebook=codebook, where=where)
     docs = {d.id: d for d in documents}
     rows = [_Row(i, *values) for i, values in enumerate(table.itertuples(index=False, name=None))]
+    # The checks run over the table as given, so that a row number is its place in the file
+    # (CSV line = position + 2, as casecoder.schema counts), not its place after sorting.
+    raw = codings.reset_index(drop=True)
+    names = raw["document"].fillna("").astype(str).tolist()
+    starts = pd.to_numeric(raw["start"]).astype("int64").tolist()
+    ends = pd.to_numeric(raw["end"]).astype("int64").tolist()
+    texts = raw["text"].fillna("").astype(str).tolist() if "text" in raw.columns else [""] * len(raw)
     problems = []
-    # One problem per missing document, naming it, with its first row (CSV line = row + 2).
+
+    def line(i: int) -> int | None:
+        return i + 2 if where is not None else None
+
+    # One problem per missing document, naming it, with its first row.
     missing: dict[str, list[int]] = defaultdict(list)
-    for r in rows:
-        if r.document not in docs:
-            missing[r.document].append(r.pos)
-    for name, positions in sorted(missing.items()):
-        problems.append(problem("E801", field="document", document=name, count=len(docs),
-                                rows=len(positions), row=positions[0] + 2))
+    for i, name in enumerate(names):
+        if name not in docs:
+            missing[name].append(i)
+    for name, positions in sorted(missing.items(), key=lambda kv: kv[1][0]):
+        problems.append(problem("E801", path=where, line=line(positions[0]), field="document", document=name,
+                                count=len(docs), rows=len(positions), row=positions[0] + 2))
     # Stale codings (the transcript changed since): the first bad row of each document.
     stale: set[str] = set()
-    for r in rows:
-        doc = docs.get(r.document)
-        if doc is None or r.document in stale:
+    for i, (name, start, end, text) in enumerate(zip(names, starts, ends, texts)):
+        doc = docs.get(name)
+        if doc is None or name in stale:
             continue
-        if r.end > len(doc.text):
-            stale.add(r.document)
-            problems.append(problem("E802", field="start/end", row=r.pos + 2, start=r.start, end=r.end,
-                                    document=r.document, length=len(doc.text)))
-        elif r.text and doc.text[r.start:r.end] != r.text:
-            stale.add(r.document)
-            problems.append(problem("E803", field="text", row=r.pos + 2, start=r.start, end=r.end,
-                                    document=r.document, found=_clip(doc.text[r.start:r.end]),
-                                    expected=_clip(r.text)))
+        if end > len(doc.text):
+            stale.add(name)
+            problems.append(problem("E802", path=where, line=line(i), field="start/end", row=i + 2, start=start,
+                                    end=end, document=name, length=len(doc.text)))
+        elif text and doc.text[start:end] != text:
+            stale.add(name)
+            problems.append(problem("E803", path=where, line=line(i), field="text", row=i + 2, start=start, end=end,
+                                    document=name, found=_clip(doc.text[start:end]), expected=_clip(text)))
     if problems:
         raise ReviewError(problems)
     return rows, docs
@@ -807,6 +818,7 @@ def build_review(
     matrix: pd.DataFrame | None = None,
     chart: str | os.PathLike[str] | None = None,
     disagreements: pd.DataFrame | None = None,
+    where: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write the review site of ``codings`` over ``documents`` into ``out_dir``.
 
@@ -831,6 +843,8 @@ def build_review(
     disagreements : DataFrame, optional
         One row per unit where analysts differ: a ``document`` column and ``segment`` or
         ``start`` (to link into the transcript), any other columns shown as they are.
+    where : path, optional
+        The file ``codings`` was read from, named (with the line) in problems.
 
     Returns
     -------
@@ -854,7 +868,7 @@ def build_review(
     """
     from ..segments import sentences
 
-    rows, docs = _check_inputs(codings, documents, codebook)
+    rows, docs = _check_inputs(codings, documents, codebook, None if where is None else str(where))
     out = Path(out_dir)
     problems = []
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
