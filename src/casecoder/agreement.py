@@ -774,7 +774,9 @@ def bootstrap_alpha(
     DataFrame
         Rows: each code, then ``(all codes)`` (pooled). Columns ``code``, ``alpha``,
         ``alpha_low``, ``alpha_high``, ``replicates`` (replicates where alpha was defined),
-        ``resampled`` (``units`` or ``clusters``), ``groups`` (how many were resampled).
+        ``resampled`` (``units`` or ``clusters``), ``groups`` (how many were resampled: the
+        units, or clusters, holding a unit reviewed by two or more analysts; others carry no
+        information about agreement and are left out).
 
     Raises
     ------
@@ -804,11 +806,17 @@ def bootstrap_alpha(
         reps = np.empty((replicates, n_codes))
         nn = t.nn.reshape(-1, n_codes)
         for c in range(n_codes):
-            present = np.nonzero(nn[:, c])[0]
-            draws = rng.multinomial(n_units, nn[present, c] / n_units, size=replicates).astype(np.float64)
+            # Only pairable units are resampled (the others carry no information about
+            # agreement), so every replicate has as many pairable units as the data.
+            present = np.nonzero(nn[:, c] * pairable)[0]
+            total = int(nn[present, c].sum())
+            if total == 0:
+                reps[:, c] = np.nan
+                continue
+            draws = rng.multinomial(total, nn[present, c] / total, size=replicates).astype(np.float64)
             reps[:, c] = _alpha_from_sums(draws @ w_n[present], draws @ w_1[present], draws @ w_d[present])
-        pooled = _pooled_unit_bootstrap(t.keys, (w_n, w_1, w_d), m, rng, replicates)
-        resampled, groups = "units", n_units
+        pooled, groups = _pooled_unit_bootstrap(t.keys, (w_n, w_1, w_d), m, rng, replicates)
+        resampled = "units"
     else:
         labels = np.asarray(clusters)
         if labels.shape != (n_units,):
@@ -821,6 +829,13 @@ def bootstrap_alpha(
         starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
         keys = t.keys[order]
         per_cluster = np.stack([np.add.reduceat(w[keys], starts, axis=0) for w in (w_n, w_1, w_d)], axis=1)
+        # Clusters with no pairable unit (e.g. documents only one analyst reviewed) carry no
+        # information about agreement: resample the others.
+        per_cluster = per_cluster[per_cluster[:, 0].sum(axis=1) > 0]
+        k = len(per_cluster)
+        if k == 0:
+            per_cluster = np.zeros((1, 3, n_codes))
+            k = 1
         # Drawing k clusters with replacement, counted per cluster: a multinomial with equal
         # shares, drawn here as bincounts of uniform indices (faster for many clusters).
         sums = np.empty((replicates, 3, n_codes))
@@ -856,8 +871,9 @@ def bootstrap_alpha(
 def _pooled_unit_bootstrap(
     keys: np.ndarray, weights: tuple[np.ndarray, np.ndarray, np.ndarray], m: int,
     rng: np.random.Generator, replicates: int,
-) -> np.ndarray:
-    """Pooled alpha per replicate of a unit bootstrap (all codes of a unit drawn together).
+) -> tuple[np.ndarray, int]:
+    """Pooled alpha per replicate of a unit bootstrap (all codes of a unit drawn together),
+    and the number of pairable units resampled.
 
     A unit enters pooled alpha only through three sums over its codes; units with the same
     three sums are drawn together (multinomial counts over the distinct sums).
@@ -874,14 +890,19 @@ def _pooled_unit_bootstrap(
         # the codes, so the packed sum of a unit unpacks into its three sums exactly.
         packed = (w_n.astype(np.int64) * width_b + w_1.astype(np.int64)) * width_d + w_d_int
         per_unit = packed[keys].sum(axis=1)
+        per_unit = per_unit[per_unit >= width_b * width_d]  # pairable: some pairable value
         uniq, multiplicity = np.unique(per_unit, return_counts=True)
         patterns = np.stack([uniq // (width_b * width_d), (uniq // width_d) % width_b, (uniq % width_d) / scale], axis=1)
     else:  # pragma: no cover - very many analysts and codes
         per_unit = np.stack([w[keys].sum(axis=1) for w in weights], axis=1)
+        per_unit = per_unit[per_unit[:, 0] > 0]
         patterns, multiplicity = np.unique(per_unit, axis=0, return_counts=True)
-    draws = rng.multinomial(n_units, multiplicity / n_units, size=replicates).astype(np.float64)
+    total = int(multiplicity.sum())
+    if total == 0:
+        return np.full(replicates, np.nan), 0
+    draws = rng.multinomial(total, multiplicity / total, size=replicates).astype(np.float64)
     sums = draws @ patterns.astype(np.float64)
-    return _alpha_from_sums(sums[:, 0], sums[:, 1], sums[:, 2])
+    return _alpha_from_sums(sums[:, 0], sums[:, 1], sums[:, 2]), total
 
 
 # ============================================================================================
@@ -1511,6 +1532,9 @@ def load_codings(
       coding with the file applied by :func:`casecoder.overrides.apply_overrides` (analyst
       ``casecoder+<analyst>``; every document reviewed);
     - an analyst coding (YAML with ``codings:``, see :func:`read_analyst_coding`);
+    - a gold coding (``data/gold/``: a folder of, or one, CSV with columns ``document, turn,
+      code, quote, reason``; :func:`casecoder.evaluate.read_gold`): analyst ``gold``, the
+      documents it names reviewed;
     - a codings table (``.csv``/``.parquet``, see :func:`read_coding`).
 
     Parameters
@@ -1553,6 +1577,9 @@ def load_codings(
             out.append(AnalystCoding("casecoder", patterns_only(), all_docs, AUTO))
             continue
         p = Path(source)
+        if _is_gold(p):
+            out.append(_gold_coding(p, documents, codebook))
+            continue
         if p.suffix.lower() in (".yaml", ".yml"):
             try:
                 head = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -1566,6 +1593,33 @@ def load_codings(
                 continue
         out.append(read_coding(p, documents, codebook=codebook))
     return out
+
+
+def _is_gold(path: Path) -> bool:
+    """A folder of CSVs, or a CSV, whose header is the gold coding's (no offsets, a quote)."""
+    first = next(iter(sorted(path.glob("*.csv"))), None) if path.is_dir() else path
+    if first is None or first.suffix.lower() != ".csv" or not first.is_file():
+        return False
+    with open(first, encoding="utf-8-sig") as fh:
+        header = [h.strip() for h in fh.readline().split(",")]
+    return "quote" in header and "turn" in header and "start" not in header
+
+
+def _gold_coding(path: Path, documents: Sequence[Document], codebook: Codebook | None) -> AnalystCoding:
+    from .evaluate import locate_gold, read_gold
+
+    located = locate_gold(read_gold(path), documents, codes=list(codebook.ids) if codebook is not None else None)
+    docs = {d.id: d for d in documents}
+    table = pd.DataFrame({
+        "document": located["document"].astype(str), "case": located["case"], "turn": located["turn"],
+        "start": located["start"], "end": located["end"],
+        "text": [docs[d].text[a:b] for d, a, b in zip(located["document"], located["start"], located["end"])],
+        "code": located["code"], "rule": "gold", "source": "manual", "analyst": "gold",
+        "status": "coded", "note": located["reason"].fillna("").astype(str),
+    })
+    from .schema import normalise_codings
+
+    return AnalystCoding("gold", normalise_codings(table), frozenset(table["document"]), str(path))
 
 
 def _checked_table(
@@ -1720,7 +1774,13 @@ def compare(
         is_mean = stats["scope"] == "mean of codes"
         stats.insert(stats.columns.get_loc("alpha") + 1, "alpha_low", [np.nan if m else low[c] for c, m in zip(stats["code"], is_mean)])
         stats.insert(stats.columns.get_loc("alpha_low") + 1, "alpha_high", [np.nan if m else high[c] for c, m in zip(stats["code"], is_mean)])
-        settings["resampled"] = f"{boot['groups'].iloc[0]} {boot['resampled'].iloc[0]}"
+        groups, kind = int(boot["groups"].iloc[0]), str(boot["resampled"].iloc[0])
+        settings["resampled"] = f"{groups} {'documents' if kind == 'clusters' else kind}"
+        if kind == "clusters" and groups < 10:
+            settings["warning"] = (
+                f"only {groups} document(s) hold units reviewed by two analysts: the interval from "
+                "resampling documents is rough; cluster='unit' gives one that ignores the nesting"
+            )
     pairwise = pairwise_agreement(ratings.values, codes=ratings.codes, analysts=ratings.analysts)
     labels = {c: _label(codebook, c) or c for c in ratings.codes}
     return Comparison(ratings, stats, pairwise, disagreements(ratings, codebook=codebook), settings, labels)

@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         ci = f"[{_fmt(d['alpha_low'])}, {_fmt(d['alpha_high'])}]" if has_ci and d["scope"] != "mean of codes" else ""
         print(f"{name:<28} {d['units']:>6} {d['disagreements']:>6} {_fmt(d['percent_agreement'], 1):>7} "
               f"{_fmt(d['alpha']):>7} {ci:>17} {_fmt(d['kappa']):>7} {_fmt(d['ac1']):>7}  {d['reason']}")
+    if result.settings.get("warning"):
+        print(f"note: {result.settings['warning']}")
     if len(r.unmapped):
         print(f"{len(r.unmapped)} coding(s) fell on no unit; listed in unmapped.csv")
     print(f"{len(result.disagreements)} disagreement(s); wrote {len(written)} files to {args.out}/")
