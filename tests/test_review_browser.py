@@ -258,3 +258,28 @@ def test_review_browser_screenshot_of_document_page(site: Path, watched: Watched
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_review_browser_print_leaves_out_controls(site: Path, watched: Watched) -> None:
+    page = watched.page
+    page.goto(url(site, "documents/oldham.html"))
+    page.locator("#transcript .c").first.focus()
+    assert page.locator("aside").is_visible() and page.locator("#transcript .c .pop").first.is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("aside").is_visible()
+    assert not page.locator("header.site").is_visible()
+    assert not page.locator("#transcript .c .pop").first.is_visible()
+    coded = page.locator("#transcript .s.hl").first
+    assert "underline" in coded.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert page.locator("#transcript .c").first.is_visible()  # the code names still print
+
+
+def test_review_browser_without_javascript_shows_codings(site: Path, browser) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(url(site, "documents/oldham.html"))
+    assert page.locator("#transcript .s.hl").count() == 2
+    assert not page.locator("#filter").is_visible()  # needs the script, so it stays hidden
+    page.locator("#transcript .c").first.focus()
+    assert page.locator("#transcript .c .pop").first.is_visible()  # details need no script
+    context.close()
