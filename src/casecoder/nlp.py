@@ -1,22 +1,36 @@
-"""The offline English pipeline: ``spacy.blank("en")`` + sentencizer + lookup lemmatizer.
+"""The offline English pipeline: ``spacy.blank("en")`` + sentencizer + case-insensitive lemmas.
 
 Nothing is downloaded: the lemma table comes from the ``spacy-lookups-data`` package installed
-with casecoder. The pipeline is built once per process (:func:`get_nlp` caches it) because
-building it costs about a second, and worker processes build their own.
+with casecoder. Everything here is built once per process (cached) because building it costs
+about a second; worker processes build their own.
+
+Lemmas in casecoder are **case-insensitive**: the lemma of a token is the lookup table's entry
+for its lower-cased form, lower-cased (or the lower-cased form itself when the table has no
+entry). spaCy's own lookup lemmatizer looks up the form as written, so sentence-initial
+"Partners" would keep its form; :func:`lemma` and the ``casecoder_lemmatizer`` component do not.
+The pipeline from :func:`get_nlp` is the *reference* the fast coder (:mod:`casecoder.coder`) is
+tested against: its Matcher and PhraseMatcher on ``LEMMA`` must find the same matches.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.lookups import Lookups, load_lookups
+from spacy.tokens import Doc
 
-__all__ = ["get_nlp", "lemma_table"]
+__all__ = ["forms_of", "get_nlp", "lemma", "lemma_table"]
+
+
+def _lookups_file(name: str) -> Path:
+    import spacy_lookups_data
+
+    return Path(spacy_lookups_data.__file__).parent / "data" / f"en_{name}.json.gz"
 
 
 @lru_cache(maxsize=1)
@@ -25,33 +39,87 @@ def lemma_table() -> dict[str, str]:
 
     About 41,600 entries, read from the ``spacy-lookups-data`` package's own file (spaCy's
     ``Table`` keeps only hashes of the forms, and the coder needs the forms themselves to
-    expand a lemma into its inflections). The table is case-sensitive; callers that want
-    case-insensitive lemmas look up the lower-cased form.
+    expand a lemma into its inflections). The table is case-sensitive; :func:`lemma` looks up
+    the lower-cased form.
     """
-    import spacy_lookups_data
-
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
+    with gzip.open(_lookups_file("lemma_lookup"), "rt", encoding="utf-8") as fh:
         return dict(json.load(fh))
+
+
+def lemma(form: str) -> str:
+    """Return casecoder's lemma of a word: case-insensitive lookup, lower-cased.
+
+    Parameters
+    ----------
+    form : str
+        A token's text, in any case.
+
+    Examples
+    --------
+    >>> lemma("Partnerships"), lemma("took"), lemma("agile")
+    ('partnership', 'take', 'agile')
+    """
+    lower = form.lower()
+    return lemma_table().get(lower, lower).lower()
+
+
+@lru_cache(maxsize=1)
+def _reverse_table() -> dict[str, tuple[str, ...]]:
+    reverse: dict[str, set[str]] = defaultdict(set)
+    for form, lem in lemma_table().items():
+        if form == form.lower():
+            reverse[lem.lower()].add(form)
+    return {k: tuple(sorted(v)) for k, v in reverse.items()}
+
+
+def forms_of(lemma_: str) -> tuple[str, ...]:
+    """Every lower-cased form whose :func:`lemma` is ``lemma_``, sorted.
+
+    The inverse of :func:`lemma`: ``lemma(f) == lemma_`` exactly for the returned ``f`` (and
+    for their upper-case variants). Empty when ``lemma_`` is not a lemma at all (``"risks"``
+    lemmatizes to ``"risk"``, so no word has the lemma ``"risks"``).
+
+    Examples
+    --------
+    >>> forms_of("risk")
+    ('risk', 'risked', 'risking', 'risks')
+    """
+    key = lemma_.lower()
+    forms = set(_reverse_table().get(key, ()))
+    if lemma(key) == key:
+        forms.add(key)
+    return tuple(sorted(forms))
+
+
+@Language.component("casecoder_lemmatizer")
+def _casecoder_lemmatizer(doc: Doc) -> Doc:
+    """Set ``token.lemma_`` to casecoder's case-insensitive lookup lemma (see :func:`lemma`)."""
+    table = lemma_table()
+    for token in doc:
+        lower = token.lower_
+        token.lemma_ = table.get(lower, lower).lower()
+    return doc
 
 
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """Build (once per process) and return the English pipeline.
 
-    Components: the rule-based ``sentencizer`` and a ``lemmatizer`` in ``lookup`` mode
-    initialised from ``spacy-lookups-data``. No model weights, no network.
+    Components: the rule-based ``sentencizer`` and ``casecoder_lemmatizer`` (case-insensitive
+    lookup lemmas from ``spacy-lookups-data``). No model weights, no network. The tokenizer is
+    spaCy's English rule-based tokenizer, unchanged; ``get_nlp().make_doc`` is the bare
+    tokenizer.
 
     Raises
     ------
     RuntimeError
-        If ``spacy-lookups-data`` is not installed (spaCy's error E955).
+        If ``spacy-lookups-data`` is not installed.
     """
+    try:
+        lemma_table()
+    except ModuleNotFoundError as exc:  # pragma: no cover - a broken installation
+        raise RuntimeError("casecoder needs the spacy-lookups-data package for lemmas; pip install spacy-lookups-data") from exc
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    lookups = Lookups()
-    lookups.add_table("lemma_lookup", load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup"))
-    nlp.initialize(lambda: [])  # no examples: the sentencizer and lookup tables need none
-    nlp.get_pipe("lemmatizer").initialize(lookups=lookups)
+    nlp.add_pipe("casecoder_lemmatizer")
     return nlp

@@ -1,0 +1,866 @@
+"""The coder: transcripts + codebook -> a codings table, fast, streaming and deterministic.
+
+How a document is coded (``docs/CODER.md`` has the full story and the measured speed):
+
+1. :func:`casecoder.segments.sentences` cuts every turn into sentences, the coding unit.
+2. spaCy's bare tokenizer (``make_doc``, C code) tokenizes each turn; ``Doc.to_array`` gives
+   each token's lower-case form (as a hash), its character offset and whether it is white space.
+   White-space tokens are dropped; a token belongs to the sentence holding its first character.
+3. One vectorised look-up (``numpy.searchsorted``) maps each lower-case hash to a *form id*:
+   0 for the words no rule mentions, else the id of a word some rule may match. Lemmas are
+   never computed per token: a rule's ``LEMMA`` is compiled, once, into the set of every
+   lower-case form with that lemma (the lookup table reversed, :func:`casecoder.nlp.forms_of`).
+4. Every rule (a phrase, a token pattern, or an exclusion) has an *anchor*: one token it must
+   match, chosen to be a rare word. Only tokens whose form is some rule's anchor are visited in
+   Python; from each, the rule's tokens before and after the anchor are checked outwards
+   (a small NFA for ``?``, ``*``, ``+`` and ``!``), within the sentence.
+5. Each match is then judged: excluded with reason ``other_sense:<name>`` if one of the code's
+   exclusions matches an overlapping span, ``negated`` if a negator stands in the same clause
+   before it, ``interviewer`` if the turn is the interviewer's (unless ``code_interviewer``).
+   One row per (sentence, code): ``coded`` with the first rule that fired unexcluded, in the
+   order (match start, rule order in the codebook), else ``excluded`` with the first reason.
+
+The matches are, by test, exactly those of the reference spaCy pipeline
+(:func:`casecoder.nlp.get_nlp` + ``PhraseMatcher(attr="LEMMA")`` + ``Matcher``) run on each
+sentence's tokens (``tests/test_coder.py``, hypothesis).
+
+Public API: :func:`compile_codebook`, :func:`code_document`, :func:`code_documents`,
+:func:`code_corpus`, :class:`Coder`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from spacy.attrs import IDX, IS_SPACE, LOWER
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.strings import get_string_id
+
+from .codebook import Codebook, load_codebook
+from .errors import CasecoderError, CoderError, Problem, TranscriptError, problem
+from .io import atomic_path
+from .nlp import forms_of, get_nlp, lemma
+from .schema import CODINGS_COLUMNS, normalise_codings, write_codings
+from .segments import Segment, sentences
+from .transcripts import CASES_FILE, Document, find_transcripts, load_cases, read_document
+
+__all__ = [
+    "BOUNDARY_WORDS",
+    "NEGATORS",
+    "Coder",
+    "code_corpus",
+    "code_document",
+    "code_documents",
+    "compile_codebook",
+]
+
+#: Words that negate what follows them in their clause ("we haven't invested", "no culture of").
+#: ``n't`` is spaCy's token for the ending of "haven't", "don't", "can't"; "cannot" is split
+#: into "can" + "not".
+NEGATORS: tuple[str, ...] = (
+    "not", "n't", "n’t", "nt", "no", "never", "none", "nobody", "nothing", "neither", "nor",
+    "without", "hardly", "rarely", "seldom", "barely",
+)
+#: A negator directly followed by one of these does not negate: "not only", "not just",
+#: "no doubt", "not least".
+NEGATION_CANCELLERS: tuple[str, ...] = ("only", "just", "doubt", "least")
+#: Tokens that end a clause: a negator before them does not reach a match after them.
+BOUNDARY_PUNCT: tuple[str, ...] = (",", ";", ":", "(", ")", "[", "]", "—", "–", "--", "...", "…", "!", "?")
+BOUNDARY_WORDS: tuple[str, ...] = (
+    "but", "although", "though", "however", "whereas", "yet", "because", "while", "whilst",
+    "unless", "so", "instead",
+)
+#: "and"/"or" followed by a subject pronoun starts a new clause ("..., and we invested").
+CLAUSE_CONJUNCTIONS: tuple[str, ...] = ("and", "or")
+SUBJECTS: tuple[str, ...] = ("i", "we", "you", "he", "she", "they", "it", "there", "this", "that", "people", "everyone")
+
+_ONE, _OPT, _STAR = 0, 1, 2
+_OPS = {None: (_ONE,), "?": (_OPT,), "*": (_STAR,), "+": (_ONE, _STAR), "!": (_ONE,)}
+_ATTRS = [LOWER, IDX, IS_SPACE]
+#: Rows buffered before a streaming write; fixed, so files do not depend on ``jobs``.
+_CHUNK_ROWS = 20_000
+#: Documents per task sent to a worker process.
+_BATCH_DOCS = 8
+
+Step = tuple[bool, frozenset[int], int]  # (positive, form ids, op): a token test and how often
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One compiled phrase, token pattern or exclusion."""
+
+    code: str
+    order: int                  # position among all rules, in codebook order
+    label: str                  # ``phrase:<text>`` or ``pattern:<name>``
+    exclusion: str              # the exclusion's name, "" for a coding rule
+    anchor: int                 # index of the anchor step
+    before: tuple[Step, ...]    # steps before the anchor, nearest first
+    after: tuple[Step, ...]     # steps after the anchor, in order
+    fixed: bool                 # every step is a positive single token (no OP)
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Coder:
+    """A codebook compiled for matching; immutable and picklable.
+
+    Build it with :func:`compile_codebook`. Worker processes receive it whole (a few hundred
+    kilobytes) or inherit it when forked.
+
+    Attributes
+    ----------
+    codes : tuple of str
+        Code ids in codebook order.
+    code_interviewer : bool
+        Code interviewer turns like any other (default False: their matches are recorded as
+        ``excluded`` with reason ``interviewer``).
+    codebook_path : str
+        Where the codebook came from, for messages.
+    """
+
+    codes: tuple[str, ...]
+    rules: tuple[_Rule, ...]
+    hashes: np.ndarray          # sorted uint64 hashes of every form a rule mentions
+    form_ids: np.ndarray        # int32 form id of each hash (1..n)
+    is_anchor: np.ndarray       # bool, by form id: is it some rule's anchor?
+    anchored: tuple[tuple[int, ...], ...]   # by form id: the rules anchored on it
+    negators: frozenset[int]
+    cancellers: frozenset[int]
+    boundaries: frozenset[int]
+    conjunctions: frozenset[int]
+    subjects: frozenset[int]
+    code_interviewer: bool = False
+    codebook_path: str = ""
+
+    def __repr__(self) -> str:
+        return (f"Coder({len(self.codes)} codes, {len(self.rules)} rules, "
+                f"code_interviewer={self.code_interviewer}, codebook={self.codebook_path!r})")
+
+
+# --------------------------------------------------------------------------------------------
+# compiling
+
+
+def _hash(form: str) -> int:
+    return int(get_string_id(form))
+
+
+class _Compiler:
+    def __init__(self, codebook: Codebook):
+        self.codebook = codebook
+        self.problems: list[Problem] = []
+        self.forms: dict[str, int] = {}
+        self.make_doc = get_nlp().make_doc
+
+    def err(self, code: str, line: int | None, fld: str, **values: Any) -> None:
+        self.problems.append(problem(code, path=self.codebook.path or None, line=line, field=fld, **values))
+
+    def phrase(self, text: str, line: int | None, fld: str) -> list[tuple[bool, frozenset[str], int]] | None:
+        words = [t.text for t in self.make_doc(text) if not t.is_space]
+        if not words:
+            self.err("E307", line, fld)
+            return None
+        return [(True, frozenset(forms_of(lemma(w))), _ONE) for w in words]
+
+    def pattern(self, tokens: Sequence[Mapping[str, Any]], line: int | None, fld: str) -> list[tuple[bool, frozenset[str], int]] | None:
+        steps: list[tuple[bool, frozenset[str], int]] = []
+        ok = True
+        for i, tok in enumerate(tokens):
+            tfld = f"{fld}[{i}]"
+            op = tok.get("OP")
+            if op not in _OPS:
+                self.err("E302", line, f"{tfld}.OP", op=op)
+                ok = False
+                continue
+            include: set[str] | None = None
+            exclude: set[str] = set()
+            for key, value in tok.items():
+                if key == "OP":
+                    continue
+                attr = str(key).upper()
+                if attr not in ("LEMMA", "LOWER"):
+                    self.err("E301", line, f"{tfld}.{key}", key=key)
+                    ok = False
+                    continue
+                if isinstance(value, str):
+                    clauses: list[tuple[str, Any]] = [("IN", [value])]
+                elif isinstance(value, Mapping):
+                    clauses = list(value.items())
+                else:
+                    clauses = [("?", value)]
+                for kind, values in clauses:
+                    if kind not in ("IN", "NOT_IN") or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                        self.err("E305", line, f"{tfld}.{key}", key=key, value=value)
+                        ok = False
+                        continue
+                    forms: set[str] = set()
+                    for v in values:
+                        if attr == "LOWER":
+                            forms.add(v.lower())
+                            continue
+                        found = forms_of(v)
+                        if not found:
+                            self.err("E303", line, f"{tfld}.{key}", value=v, lemma=lemma(v))
+                            ok = False
+                        forms.update(found)
+                    if kind == "IN":
+                        include = forms if include is None else include & forms
+                    else:
+                        exclude |= forms
+            if include is None:
+                positive, forms_ = False, frozenset(exclude)
+            else:
+                positive, forms_ = True, frozenset(include - exclude)
+            if op == "!":
+                positive = not positive
+            steps.extend((positive, forms_, o) for o in _OPS[op])
+        return steps if ok else None
+
+    def form_id(self, form: str) -> int:
+        return self.forms.setdefault(form, len(self.forms) + 1)
+
+
+def _anchor(steps: Sequence[tuple[bool, frozenset[str], int]]) -> int | None:
+    """Pick the step to anchor on: a required word, preferring rare ones.
+
+    Rarity is guessed without a frequency table: stop words are common, a set of many forms
+    is common, and longer words are rarer (Zipf's law of abbreviation).
+    """
+    candidates = [i for i, (pos, forms, op) in enumerate(steps) if op == _ONE and pos and forms]
+    if not candidates:
+        return None
+
+    def key(i: int) -> tuple[bool, bool, int, int]:
+        forms = steps[i][1]
+        return (any(f in STOP_WORDS for f in forms), len(forms) > 12, -min(len(f) for f in forms), i)
+
+    return min(candidates, key=key)
+
+
+def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interviewer: bool = False) -> Coder:
+    """Compile a codebook's phrases, token patterns and exclusions into a :class:`Coder`.
+
+    Parameters
+    ----------
+    codebook : Codebook or path
+        A loaded codebook, or the path of ``codebook.yaml`` (loaded and validated).
+    code_interviewer : bool, default False
+        Code interviewer turns too. By default their matches become ``excluded`` rows with
+        reason ``interviewer``.
+
+    Returns
+    -------
+    Coder
+        Immutable, picklable.
+
+    Raises
+    ------
+    CodebookError
+        From :func:`casecoder.codebook.load_codebook` when given a path.
+    CoderError
+        Listing every rule the coder cannot run, each with file, line and field: an unsupported
+        token attribute (E301) or operator (E302), a ``LEMMA`` that is not a lemma (E303), a
+        pattern with no required word (E304), a bad value (E305), an empty phrase (E307).
+
+    Examples
+    --------
+    >>> coder = compile_codebook("codebook.yaml")     # doctest: +SKIP
+    >>> coder.codes[:2]                               # doctest: +SKIP
+    ('bold_leadership', 'partnerships')
+    """
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    c = _Compiler(codebook)
+    raw: list[tuple[str, str, str, list[tuple[bool, frozenset[str], int]], int | None, str]] = []
+    for ci, code in enumerate(codebook.codes):
+        base = f"codes[{ci}]({code.id})"
+        line = code.line
+        for j, text in enumerate(code.phrases):
+            fld = f"{base}.phrases[{j}]"
+            steps = c.phrase(text, line, fld)
+            if steps is not None:
+                raw.append((code.id, f"phrase:{text}", "", steps, line, fld))
+        for j, tp in enumerate(code.patterns):
+            fld = f"{base}.patterns[{j}]({tp.name}).pattern"
+            steps = c.pattern(tp.tokens, line, fld)
+            if steps is not None:
+                raw.append((code.id, f"pattern:{tp.name}", "", steps, line, fld))
+        for j, ex in enumerate(code.exclusions):
+            for k, text in enumerate(ex.phrases):
+                fld = f"{base}.exclusions[{j}]({ex.name}).phrases[{k}]"
+                steps = c.phrase(text, line, fld)
+                if steps is not None:
+                    raw.append((code.id, f"phrase:{text}", ex.name, steps, line, fld))
+            if ex.pattern is not None:
+                fld = f"{base}.exclusions[{j}]({ex.name}).pattern"
+                steps = c.pattern(ex.pattern.tokens, line, fld)
+                if steps is not None:
+                    raw.append((code.id, f"pattern:{ex.name}", ex.name, steps, line, fld))
+
+    # Form ids in sorted order of the forms, so a Coder is the same in every process.
+    every_form = sorted({f for *_, steps, _, _ in raw for _, forms, _ in steps for f in forms})
+    for f in every_form:
+        c.form_id(f)
+    rules: list[_Rule] = []
+    for code_id, label, exclusion, steps, line, fld in raw:
+        anchor = _anchor(steps)
+        if anchor is None:
+            c.err("E304", line, fld)
+            continue
+        compiled = tuple((pos, frozenset(c.forms[f] for f in forms), op) for pos, forms, op in steps)
+        rules.append(_Rule(
+            code=code_id, order=len(rules), label=label, exclusion=exclusion, anchor=anchor,
+            before=tuple(reversed(compiled[:anchor])), after=compiled[anchor + 1:],
+            fixed=all(pos and op == _ONE for pos, _, op in compiled), steps=compiled,
+        ))
+    if c.problems:
+        raise CoderError(c.problems)
+
+    n = len(c.forms) + 1
+    anchored: list[list[int]] = [[] for _ in range(n)]
+    for r in rules:
+        for fid in r.steps[r.anchor][1]:
+            anchored[fid].append(r.order)
+    is_anchor = np.zeros(n, dtype=bool)
+    for fid, rs in enumerate(anchored):
+        is_anchor[fid] = bool(rs)
+    pairs = sorted((_hash(f), fid) for f, fid in c.forms.items())
+    hashes = np.array([h for h, _ in pairs] or [0], dtype=np.uint64)
+    form_ids = np.array([fid for _, fid in pairs] or [0], dtype=np.int32)
+    for arr in (hashes, form_ids, is_anchor):
+        arr.setflags(write=False)
+
+    def hashed(words: Iterable[str]) -> frozenset[int]:
+        return frozenset(_hash(w) for w in words)
+
+    return Coder(
+        codes=codebook.ids,
+        rules=tuple(rules),
+        hashes=hashes,
+        form_ids=form_ids,
+        is_anchor=is_anchor,
+        anchored=tuple(tuple(rs) for rs in anchored),
+        negators=hashed(NEGATORS),
+        cancellers=hashed(NEGATION_CANCELLERS),
+        boundaries=hashed(BOUNDARY_PUNCT + BOUNDARY_WORDS),
+        conjunctions=hashed(CLAUSE_CONJUNCTIONS),
+        subjects=hashed(SUBJECTS),
+        code_interviewer=code_interviewer,
+        codebook_path=codebook.path,
+    )
+
+
+def _as_coder(codebook_or_coder: Coder | Codebook | str | os.PathLike[str], code_interviewer: bool | None) -> Coder:
+    if isinstance(codebook_or_coder, Coder):
+        if code_interviewer is None or code_interviewer == codebook_or_coder.code_interviewer:
+            return codebook_or_coder
+        return replace(codebook_or_coder, code_interviewer=code_interviewer)
+    return compile_codebook(codebook_or_coder, code_interviewer=bool(code_interviewer))
+
+
+# --------------------------------------------------------------------------------------------
+# matching
+
+
+def _forward(ends: set[int], step: Step, fl: list[int], b: int) -> set[int]:
+    pos, forms, op = step
+    nxt = {q + 1 for q in ends if q < b and (fl[q] in forms) == pos}
+    if op == _ONE:
+        return nxt
+    out = ends | nxt
+    if op == _STAR:
+        frontier = nxt - ends
+        while frontier:
+            frontier = {q + 1 for q in frontier if q < b and (fl[q] in forms) == pos} - out
+            out |= frontier
+    return out
+
+
+def _backward(starts: set[int], step: Step, fl: list[int], a: int) -> set[int]:
+    pos, forms, op = step
+    nxt = {q - 1 for q in starts if q > a and (fl[q - 1] in forms) == pos}
+    if op == _ONE:
+        return nxt
+    out = starts | nxt
+    if op == _STAR:
+        frontier = nxt - starts
+        while frontier:
+            frontier = {q - 1 for q in frontier if q > a and (fl[q - 1] in forms) == pos} - out
+            out |= frontier
+    return out
+
+
+def _find(rule: _Rule, fl: list[int], p: int, a: int, b: int) -> list[tuple[int, int]]:
+    """Every (start, end) of ``rule`` whose anchor step matches token ``p``, within [a, b)."""
+    if rule.fixed:
+        s = p - rule.anchor
+        e = s + len(rule.steps)
+        if s < a or e > b:
+            return []
+        for k, (_, forms, _) in enumerate(rule.steps):
+            if fl[s + k] not in forms:
+                return []
+        return [(s, e)]
+    starts = {p}
+    for step in rule.before:
+        starts = _backward(starts, step, fl, a)
+        if not starts:
+            return []
+    ends = {p + 1}
+    for step in rule.after:
+        ends = _forward(ends, step, fl, b)
+        if not ends:
+            return []
+    return [(s, e) for s in starts for e in ends]
+
+
+@dataclass
+class _Tokens:
+    """The tokens of one document as the coder sees them (white space dropped)."""
+
+    lower: np.ndarray   # uint64 hash of the lower-case form
+    idx: np.ndarray     # int64 character offset into the document text
+    form: np.ndarray    # int32 form id (0: no rule mentions it)
+
+
+def _tokenize(document: Document, coder: Coder, make_doc: Callable[[str], Any]) -> _Tokens | None:
+    chunks = []
+    starts = []
+    lengths = []
+    for turn in document.turns:
+        if not turn.text:
+            continue
+        # Turn by turn: spaCy's tokenizer stops caching words for the rest of a Doc after its
+        # first special case ("don't"), so one Doc per document would be several times slower.
+        arr = make_doc(turn.text).to_array(_ATTRS)
+        if len(arr):
+            chunks.append(arr)
+            starts.append(turn.start)
+            lengths.append(len(arr))
+    if not chunks:
+        return None
+    arr = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+    keep = arr[:, 2] == 0
+    lower = arr[keep, 0]
+    idx = (arr[:, 1].astype(np.int64) + np.repeat(np.asarray(starts, dtype=np.int64), lengths))[keep]
+    pos = np.searchsorted(coder.hashes, lower)
+    np.minimum(pos, len(coder.hashes) - 1, out=pos)
+    form = np.where(coder.hashes[pos] == lower, coder.form_ids[pos], 0)
+    return _Tokens(lower, idx, form)
+
+
+def _negated(coder: Coder, lower: list[int], start: int, a: int) -> bool:
+    """Is there a negator before token ``start`` in its clause (sentence tokens from ``a``)?"""
+    q = start - 1
+    while q >= a:
+        h = lower[q]
+        if h in coder.boundaries:
+            return False
+        if h in coder.conjunctions and q + 1 < start and lower[q + 1] in coder.subjects:
+            return False
+        if h in coder.negators and not (q + 1 < len(lower) and lower[q + 1] in coder.cancellers):
+            return True
+        q -= 1
+    return False
+
+
+def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[Segment]) -> tuple[dict[int, list[tuple[int, int, int]]], list[int], list[int]]:
+    """Every rule match, by sentence: ``{sentence: [(rule, start token, end token), ...]}``."""
+    nz = np.flatnonzero(coder.is_anchor[tokens.form])
+    if nz.size == 0:
+        return {}, [], []
+    seg_starts = np.fromiter((s.start for s in segs), dtype=np.int64, count=len(segs))
+    seg_ends = np.fromiter((s.end for s in segs), dtype=np.int64, count=len(segs))
+    lo = np.searchsorted(tokens.idx, seg_starts).tolist()
+    hi = np.searchsorted(tokens.idx, seg_ends).tolist()
+    sid = (np.searchsorted(seg_starts, tokens.idx[nz], side="right") - 1).tolist()
+    fl = tokens.form.tolist()
+    rules = coder.rules
+    anchored = coder.anchored
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    for p, s in zip(nz.tolist(), sid):
+        if s < 0 or p >= hi[s]:
+            continue  # a token outside every sentence
+        a, b = lo[s], hi[s]
+        for r in anchored[fl[p]]:
+            for ms, me in _find(rules[r], fl, p, a, b):
+                found.setdefault(s, []).append((r, ms, me))
+    return found, lo, hi
+
+
+def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], Any]) -> list[tuple[Any, ...]]:
+    """The codings rows of one document, sorted as :func:`casecoder.schema.normalise_codings` sorts."""
+    segs = sentences(document)
+    if not segs:
+        return []
+    tokens = _tokenize(document, coder, make_doc)
+    if tokens is None:
+        return []
+    found, lo, _ = _sentence_matches(coder, tokens, segs)
+    if not found:
+        return []
+    lower = tokens.lower.tolist()
+    turns = {t.index: t for t in document.turns}
+    rules = coder.rules
+    rows: list[tuple[Any, ...]] = []
+    for s in sorted(found):
+        seg = segs[s]
+        turn = turns[seg.turn]
+        silenced = turn.interviewer and not coder.code_interviewer
+        by_code: dict[str, list[tuple[int, int, int, str]]] = {}
+        other_senses: dict[str, list[tuple[int, int, int, str]]] = {}
+        for r, ms, me in found[s]:
+            rule = rules[r]
+            if rule.exclusion:
+                other_senses.setdefault(rule.code, []).append((ms, rule.order, me, rule.exclusion))
+            else:
+                by_code.setdefault(rule.code, []).append((ms, rule.order, me, rule.label))
+        for code, matches in by_code.items():
+            vetoes = sorted(set(other_senses.get(code, ())))
+            chosen: tuple[str, str] | None = None
+            for ms, _, me, label in sorted(set(matches)):
+                if silenced:
+                    reason = "interviewer"
+                else:
+                    reason = next((f"other_sense:{name}" for xs, _, xe, name in vetoes if xs < me and ms < xe), "")
+                    if not reason and _negated(coder, lower, ms, lo[s]):
+                        reason = "negated"
+                if not reason:
+                    chosen = (label, "")
+                    break
+                if chosen is None:
+                    chosen = (label, reason)
+            assert chosen is not None
+            rule_label, reason = chosen
+            rows.append((
+                document.id, document.case, turn.section, turn.index, turn.speaker, seg.index,
+                seg.start, seg.end, seg.text, code, rule_label, "auto", "casecoder",
+                "excluded" if reason else "coded", reason, "",
+            ))
+    rows.sort(key=lambda row: (row[6], row[7], row[9]))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# running: one process or a pool of workers over batches of documents
+
+_WORKER_CODER: Coder | None = None
+
+
+def _init_worker(coder: Coder) -> None:
+    global _WORKER_CODER
+    _WORKER_CODER = coder
+    get_nlp()
+
+
+def _code_batch(batch: Sequence[Document]) -> list[tuple[Any, ...]]:
+    assert _WORKER_CODER is not None
+    make_doc = get_nlp().make_doc
+    rows: list[tuple[Any, ...]] = []
+    for document in batch:
+        rows.extend(_document_rows(document, _WORKER_CODER, make_doc))
+    return rows
+
+
+def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]]]]) -> tuple[int, list[tuple[Any, ...]] | tuple[str, tuple[Problem, ...]]]:
+    """Read and code a batch of files; errors come back as data (exceptions do not pickle well)."""
+    assert _WORKER_CODER is not None
+    make_doc = get_nlp().make_doc
+    rows: list[tuple[Any, ...]] = []
+    for path, case_key, cases in batch:
+        try:
+            document = read_document(path, case_key=case_key, cases=cases)
+        except CasecoderError as exc:
+            return len(batch), (type(exc).__name__, exc.problems)
+        rows.extend(_document_rows(document, _WORKER_CODER, make_doc))
+    return len(batch), rows
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _check_jobs(jobs: Any) -> int:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise CoderError(problem("E306", field="jobs", found=repr(jobs)))
+    return jobs
+
+
+def _pool(coder: Coder, jobs: int) -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    # fork: workers inherit the loaded spaCy pipeline and the coder at no cost.
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ctx.Pool(jobs, initializer=_init_worker, initargs=(coder,))
+
+
+def _map(coder: Coder, func: Callable[[Any], Any], tasks: Iterable[Any], jobs: int) -> Iterator[Any]:
+    """Apply ``func`` to each task, in order, in this process or in ``jobs`` workers."""
+    if jobs == 1:
+        global _WORKER_CODER
+        previous = _WORKER_CODER
+        _WORKER_CODER = coder
+        try:
+            for task in tasks:
+                yield func(task)
+        finally:
+            _WORKER_CODER = previous
+        return
+    pool = _pool(coder, jobs)
+    try:
+        # imap keeps the input order, so the output never depends on ``jobs``.
+        yield from pool.imap(func, tasks, chunksize=1)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _progress(total: int | None, enabled: bool, unit: str) -> Any:
+    from tqdm import tqdm
+
+    # disable=None: no bar when standard error is not a terminal (logs, CI).
+    return tqdm(total=total, unit=unit, disable=None if enabled else True, leave=False)
+
+
+def code_document(document: Document, coder: Coder | Codebook | str | os.PathLike[str]) -> pd.DataFrame:
+    """Code one document.
+
+    Parameters
+    ----------
+    document : Document
+        From :func:`casecoder.transcripts.read_document`.
+    coder : Coder, Codebook or path
+        A compiled codebook (compile once, code many), or a codebook to compile.
+
+    Returns
+    -------
+    DataFrame
+        The codings table (columns :data:`casecoder.schema.CODINGS_COLUMNS`): one row per
+        (sentence, code) that some rule matched, ``source`` ``auto``, ``analyst``
+        ``casecoder``, ``status`` ``coded`` or ``excluded`` (``reason`` ``negated``,
+        ``other_sense:<name>`` or ``interviewer``).
+    """
+    c = _as_coder(coder, None)
+    rows = _document_rows(document, c, get_nlp().make_doc)
+    return normalise_codings(pd.DataFrame(rows, columns=list(CODINGS_COLUMNS)))
+
+
+def code_documents(
+    documents: Iterable[Document],
+    codebook_or_coder: Coder | Codebook | str | os.PathLike[str],
+    *,
+    jobs: int = 1,
+    code_interviewer: bool | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Code documents into one codings table.
+
+    Parameters
+    ----------
+    documents : iterable of Document
+        Consumed lazily; only the rows are kept.
+    codebook_or_coder : Coder, Codebook or path
+        What to code with.
+    jobs : int, default 1
+        Worker processes. Rows do not depend on it.
+    code_interviewer : bool, optional
+        Code interviewer turns too (default: the coder's setting, False for a codebook).
+    progress : bool, default False
+        Show a progress bar on standard error (when it is a terminal).
+
+    Returns
+    -------
+    DataFrame
+        The codings table, sorted (see :func:`code_document` for the rows).
+
+    Raises
+    ------
+    CoderError
+        E306 if ``jobs`` is not a positive integer; E3xx from :func:`compile_codebook`.
+    """
+    jobs = _check_jobs(jobs)
+    coder = _as_coder(codebook_or_coder, code_interviewer)
+    rows: list[tuple[Any, ...]] = []
+    with _progress(None, progress, "doc") as bar:
+        for batch in _map(coder, _code_batch, _counted(_batches(documents, _BATCH_DOCS), bar), jobs):
+            rows.extend(batch)
+    return normalise_codings(pd.DataFrame(rows, columns=list(CODINGS_COLUMNS)))
+
+
+def _counted(batches: Iterator[list[Any]], bar: Any) -> Iterator[list[Any]]:
+    for batch in batches:
+        yield batch
+        bar.update(len(batch))
+
+
+class _CodingsSink:
+    """Write codings rows to a CSV or Parquet file chunk by chunk, atomically.
+
+    Rows must arrive in the canonical order (:data:`casecoder.schema.SORT_COLUMNS`); the CSV
+    is then byte-identical to :func:`casecoder.schema.write_codings` of the whole table.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.suffix = path.suffix.lower()
+        self.buffer: list[tuple[Any, ...]] = []
+        self.header = True
+        self.fh: Any = None
+        self.writer: Any = None
+
+    def __enter__(self) -> _CodingsSink:
+        self._atomic = atomic_path(self.path)
+        self.tmp = self._atomic.__enter__()
+        if self.suffix == ".csv":
+            self.fh = open(self.tmp, "w", encoding="utf-8", newline="")
+        return self
+
+    def write(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.buffer.extend(rows)
+        if len(self.buffer) >= _CHUNK_ROWS:
+            self.flush()
+
+    def flush(self, final: bool = False) -> None:
+        if not self.buffer and not (final and self.header and self.writer is None):
+            return
+        df = normalise_codings(pd.DataFrame(self.buffer, columns=list(CODINGS_COLUMNS)))
+        self.buffer = []
+        if self.suffix == ".csv":
+            df.to_csv(self.fh, header=self.header, index=False, lineterminator="\n")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.tmp, table.schema)
+            self.writer.write_table(table)
+        self.header = False
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            if exc_type is None:
+                self.flush(final=True)
+        finally:
+            if self.fh is not None:
+                self.fh.close()
+            if self.writer is not None:
+                self.writer.close()
+        return bool(self._atomic.__exit__(exc_type, exc, tb))
+
+
+def code_corpus(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    codebook: Coder | Codebook | str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    jobs: int = 1,
+    progress: bool = True,
+    overrides: Iterable[str | os.PathLike[str]] = (),
+    case_key: str | None = None,
+    code_interviewer: bool | None = None,
+) -> Path:
+    """Code every transcript in files and folders and write the codings table.
+
+    Documents are read and coded one batch at a time (in worker processes when ``jobs`` > 1)
+    and only their rows are kept, written in chunks to a temporary file that replaces ``out``
+    at the end: memory does not grow with the corpus, and a failure leaves no partial file.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Transcript files and folders (see :func:`casecoder.transcripts.find_transcripts`).
+    codebook : Coder, Codebook or path
+        What to code with.
+    out : path
+        ``.csv`` or ``.parquet``.
+    jobs : int, default 1
+        Worker processes; the output does not depend on it.
+    progress : bool, default True
+        A progress bar on standard error, when it is a terminal.
+    overrides : iterable of paths
+        Analysts' overrides files (:mod:`casecoder.overrides`), applied after coding. The
+        documents and the codings are then held in memory (overrides need them).
+    case_key : str, optional
+        The front-matter key naming the case (default: the codebook's ``settings.case_key``,
+        else ``council``).
+    code_interviewer : bool, optional
+        Code interviewer turns too.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    TranscriptError, CodebookError, CoderError, OverridesError
+        Every problem found; ``out`` is then left as it was.
+    """
+    jobs = _check_jobs(jobs)
+    out_path = Path(out)
+    if out_path.suffix.lower() not in (".csv", ".parquet"):
+        raise CoderError(problem("E308", path=out_path, suffix=out_path.suffix or "(none)"))
+    if not isinstance(codebook, (Coder, Codebook)):
+        codebook = load_codebook(codebook)
+    coder = _as_coder(codebook, code_interviewer)
+    if case_key is None:
+        settings = codebook.settings if isinstance(codebook, Codebook) else {}
+        case_key = str(settings.get("case_key") or "council")
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files = find_transcripts(paths)
+    seen: dict[str, str] = {}
+    problems: list[Problem] = []
+    for f in files:
+        if f.stem in seen:
+            problems.append(problem("E015", path=f, id=f.stem, other=seen[f.stem]))
+        seen.setdefault(f.stem, str(f))
+    if problems:
+        raise TranscriptError(problems)
+    overrides = [Path(o) for o in overrides]
+    cases: dict[Path, dict[str, dict[str, str]]] = {}
+    tasks = []
+    for f in files:
+        if f.parent not in cases:
+            cases_file = f.parent / CASES_FILE
+            cases[f.parent] = load_cases(cases_file) if cases_file.is_file() else {}
+        tasks.append((str(f), case_key, cases[f.parent]))
+
+    def results() -> Iterator[list[tuple[Any, ...]]]:
+        with _progress(len(tasks), progress, "doc") as bar:
+            for n, rows in _map(coder, _read_and_code_batch, _batches(tasks, _BATCH_DOCS), jobs):
+                if isinstance(rows, tuple):
+                    kind, found = rows
+                    raise {"TranscriptError": TranscriptError}.get(kind, CoderError)(found)
+                bar.update(n)
+                yield rows
+
+    if overrides:
+        from . import overrides as overrides_module
+        from .transcripts import read_corpus
+
+        codebook_obj = codebook if isinstance(codebook, Codebook) else None
+        loaded = [overrides_module.load_overrides(o, codebook=codebook_obj) for o in overrides]
+        rows = [row for batch in results() for row in batch]
+        codings = pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))
+        documents = read_corpus(files, case_key=case_key)
+        final = overrides_module.apply_overrides(codings, documents, loaded, codebook_obj)
+        return write_codings(final, out_path)
+    with _CodingsSink(out_path) as sink:
+        for rows in results():
+            sink.write(rows)
+    return out_path
