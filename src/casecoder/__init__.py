@@ -10,6 +10,10 @@ the rest. See ``ARCHITECTURE.md`` for the flow of data and the glossary.
 >>> codings = cc.code_documents(docs, book)                       # doctest: +SKIP
 >>> cc.code_matrix(codings, book, value="presence")               # doctest: +SKIP
 
+``evaluate`` and ``reproduce`` are both a module and its main function, so they are not
+re-exported here (importing the module would shadow the function): call
+``casecoder.evaluate.evaluate`` and ``casecoder.reproduce.reproduce``.
+
 Modules are imported on first use of one of their names (PEP 562), so ``import casecoder``
 stays light and does not load spaCy or matplotlib until they are needed.
 """
@@ -44,7 +48,6 @@ _EXPORTS: dict[str, str] = {
     "compare": "agreement",
     "compile_codebook": "coder",
     "disagreements": "agreement",
-    "evaluate": "evaluate",
     "export_qdc": "refi",
     "export_qdpx": "refi",
     "framework_matrix": "matrix",
@@ -62,7 +65,6 @@ _EXPORTS: dict[str, str] = {
     "read_codings": "schema",
     "read_corpus": "transcripts",
     "read_document": "transcripts",
-    "reproduce": "reproduce",
     "save_figure": "figures",
     "sentences": "segments",
     "write_codings": "schema",
