@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.replicates < 0:
         raise UsageError(problem("E901", field="--replicates", message="--replicates must be 0 or more"))
     codebook = load_codebook(args.codebook)
-    documents = read_corpus(args.transcripts)
+    documents = read_corpus(args.transcripts, case_key=codebook.settings.get("case_key", "council"))
     codes = [c.strip() for c in args.codes.split(",") if c.strip()] if args.codes else None
     inputs = load_codings(args.inputs, documents, codebook=codebook, jobs=args.jobs)
     result = compare(
