@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from casecoder import agreement as ag
-from casecoder.errors import AgreementError
+from casecoder.errors import AgreementError, CasecoderError
 
 krippendorff = pytest.importorskip("krippendorff")
 
@@ -523,6 +523,16 @@ def test_agreement_read_analyst_coding_reports_problems_with_lines(documents, tm
     if code in ("E613", "E614", "E604"):
         assert p.line is not None and p.line > 3
 
+
+
+@pytest.mark.parametrize("name, code", [("demo.yaml", "E612"), ("demo.csv", "E205")])
+def test_agreement_load_codings_reports_a_file_not_in_utf8(documents, tmp_path, name, code):
+    # cp1252 bytes (a £ sign) are not UTF-8; the reader must say so with the path, not crash.
+    path = tmp_path / name
+    path.write_bytes("analyst: demo\ncodings: []\nnote: £5 — “quoted”\n".encode("cp1252"))
+    with pytest.raises(CasecoderError) as err:
+        ag.load_codings([path], documents)
+    assert [(p.code, p.path) for p in err.value.problems] == [(code, str(path))]
 
 def test_agreement_compare_and_write_are_deterministic(documents, tmp_path):
     path = tmp_path / "demo.yaml"

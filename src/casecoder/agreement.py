@@ -1396,6 +1396,8 @@ def read_analyst_coding(
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise AgreementError(problem("E616", path=p, why="file not found")) from exc
+    except UnicodeDecodeError as exc:
+        raise AgreementError(problem("E612", path=p, error=f"not UTF-8 ({exc.reason})")) from exc
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise AgreementError(problem("E612", path=p, line=None if line is None else line + 1, error=str(exc).splitlines()[0])) from exc
@@ -1583,7 +1585,7 @@ def load_codings(
         if p.suffix.lower() in (".yaml", ".yml"):
             try:
                 head = yaml.safe_load(p.read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError):
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 head = None  # the reader below reports it with its place
             if isinstance(head, Mapping) and "overrides" in head:
                 from .overrides import apply_overrides, load_overrides
@@ -1600,8 +1602,11 @@ def _is_gold(path: Path) -> bool:
     first = next(iter(sorted(path.glob("*.csv"))), None) if path.is_dir() else path
     if first is None or first.suffix.lower() != ".csv" or not first.is_file():
         return False
-    with open(first, encoding="utf-8-sig") as fh:
-        header = [h.strip() for h in fh.readline().split(",")]
+    try:
+        with open(first, encoding="utf-8-sig") as fh:
+            header = [h.strip() for h in fh.readline().split(",")]
+    except UnicodeDecodeError:
+        return False  # not a gold file; the codings reader reports the encoding with its path
     return "quote" in header and "turn" in header and "start" not in header
 
 
