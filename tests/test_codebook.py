@@ -102,3 +102,16 @@ def test_codebook_missing_file(tmp_path):
         load_codebook(tmp_path / "nope.yaml")
     assert info.value.problems[0].code == "E101"
     assert "nope.yaml" in str(info.value.problems[0])
+
+
+@pytest.mark.parametrize("content, code", [("cp1252", "E102"), ("folder", "E101")])
+def test_codebook_unreadable_file_is_a_codebook_error(tmp_path, content, code):
+    # A codebook saved as cp1252 (£, an em dash) or a folder given for the file: a message, no crash.
+    path = tmp_path / "codebook.yaml"
+    if content == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes("codes:\n  - id: a\n    label: £5 — “cheap”\n".encode(content))
+    with pytest.raises(CodebookError) as info:
+        load_codebook(path)
+    assert [(p.code, p.path) for p in info.value.problems] == [(code, str(path))]

@@ -224,8 +224,10 @@ def load_codebook(path: str | os.PathLike[str] = "codebook.yaml", *, validate_pa
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, IsADirectoryError) as exc:
         raise CodebookError(problem("E101", path=p)) from exc
+    except UnicodeDecodeError as exc:
+        raise CodebookError(problem("E102", path=p, error=f"not UTF-8 ({exc.reason})")) from exc
     return parse_codebook(text, path=str(p), validate_patterns=validate_patterns)
 
 
