@@ -61,3 +61,11 @@ def test_cli_help_reads_as_a_guide():
 def test_cli_usage_error_exit_2():
     out = subprocess.run([sys.executable, "-m", "casecoder", "validate", "--nope"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and "E901" in out.stderr
+
+
+def test_cli_unwritable_output_is_a_message_and_exit_2(tmp_path, capsys):
+    out = tmp_path / "site.qdc"
+    out.mkdir()  # a folder where the file should go
+    assert main(["export-qdc", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {out}:" in err and "[E902]" in err and "Traceback" not in err

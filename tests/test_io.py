@@ -39,3 +39,13 @@ def test_io_atomic_dir_all_or_nothing(tmp_path):
         (tmp / "other.html").write_text("v3", encoding="utf-8")
     assert sorted(p.name for p in site.iterdir()) == ["other.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_io_atomic_write_onto_a_folder_names_the_target(tmp_path):
+    # The error names the file asked for (not the hidden temp file) and leaves no temp behind.
+    target = tmp_path / "out — £"
+    target.mkdir()
+    with pytest.raises(OSError) as info:
+        atomic_write_text(target, "x\n")
+    assert info.value.filename == str(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["out — £"]

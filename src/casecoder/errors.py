@@ -204,6 +204,7 @@ MESSAGES: dict[str, str] = {
     "E807": "{what} file not found: {path}",
     # --- E9xx usage -------------------------------------------------------------------------
     "E901": "{message}",
+    "E902": "{error}; check that the path exists and that you may read and write there",
 }
 
 

@@ -82,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in exc.problems:
             print(f"error: {p}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # An output folder that does not exist or is not writable, a path that is a folder:
+        # the user's input, so a message and exit 2 rather than a traceback.
+        from ..errors import problem
+
+        print(f"error: {problem('E902', path=exc.filename, error=exc.strerror or exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted; no output was left half-written", file=sys.stderr)
         return 130
