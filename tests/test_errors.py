@@ -13,7 +13,19 @@ from casecoder.errors import MESSAGES, CasecoderError, Problem, problem
 
 def test_errors_catalogue_codes_are_stable_and_unique_by_area():
     assert all(re.fullmatch(r"E\d{3}", code) for code in MESSAGES)
-    assert len(set(MESSAGES)) == len(MESSAGES)
+    # A dict literal silently keeps the last of two equal keys: count them in the source.
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(errors.__file__).read_text(encoding="utf-8"))
+    keys = [
+        k.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "MESSAGES"
+        for k in node.value.keys
+    ]
+    assert len(keys) == len(MESSAGES)
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
 
 
 @pytest.mark.parametrize("code", sorted(MESSAGES))

@@ -1127,7 +1127,9 @@ def _detect(sels: Sequence[_Sel], texts: Mapping[str, _Text], origin: str) -> tu
             placed.append((a, b))
             if s.name and _quote_matches(s.name, t.text[a:b]):
                 quotes += 1
-            if _on_boundaries(t.text, a, b):
+            # An empty selection says nothing about where words start and end: counting it
+            # would let a shifted convention win on a span that merely lands between words.
+            if a < b and _on_boundaries(t.text, a, b):
                 bounds += 1
         spans[conv.name] = placed
         scores.append(ConventionScore(conv.name, len(sels), invalid, quotes, bounds))
