@@ -30,17 +30,20 @@ Public API: :func:`compile_codebook`, :func:`code_document`, :func:`code_documen
 
 from __future__ import annotations
 
+import csv
+import json
+import math
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from spacy.attrs import IDX, IS_SPACE, LOWER
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import get_string_id
 
 from .codebook import Codebook, load_codebook
@@ -48,8 +51,8 @@ from .errors import CasecoderError, CoderError, Problem, TranscriptError, proble
 from .io import atomic_path
 from .nlp import forms_of, get_nlp, lemma
 from .schema import CODINGS_COLUMNS, normalise_codings, write_codings
-from .segments import Segment, sentences
-from .transcripts import CASES_FILE, Document, find_transcripts, load_cases, read_document
+from .segments import split_sentences
+from .transcripts import CASES_FILE, Document, Turn, find_transcripts, load_cases, read_document
 
 __all__ = [
     "BOUNDARY_WORDS",
@@ -105,6 +108,7 @@ class _Rule:
     after: tuple[Step, ...]     # steps after the anchor, in order
     fixed: bool                 # every step is a positive single token (no OP)
     steps: tuple[Step, ...]
+    others: tuple[frozenset[int], ...]  # the other required words: a sentence lacking one cannot match
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class Coder:
     hashes: np.ndarray          # sorted uint64 hashes of every form a rule mentions
     form_ids: np.ndarray        # int32 form id of each hash (1..n)
     is_anchor: np.ndarray       # bool, by form id: is it some rule's anchor?
-    anchored: tuple[tuple[int, ...], ...]   # by form id: the rules anchored on it
+    anchored: tuple[tuple[tuple[int, int, Any, _Rule], ...], ...]   # by form id: entries of the rules anchored on it
     negators: frozenset[int]
     cancellers: frozenset[int]
     boundaries: frozenset[int]
@@ -227,19 +231,43 @@ class _Compiler:
         return self.forms.setdefault(form, len(self.forms) + 1)
 
 
-def _anchor(steps: Sequence[tuple[bool, frozenset[str], int]]) -> int | None:
-    """Pick the step to anchor on: a required word, preferring rare ones.
+#: Words frequent in interviews about councils and innovation though rare in general English;
+#: they make poor anchors.
+DOMAIN_COMMON: tuple[str, ...] = (
+    "council", "councils", "innovation", "innovations", "innovate", "innovative", "service", "services",
+    "staff", "manager", "managers", "leader", "leaders", "leadership", "partner", "partners",
+    "resident", "residents", "community", "communities", "organisation", "organisations",
+    "change", "work", "working", "people", "team", "local", "government", "approach", "priority",
+    "priorities", "need", "needs", "develop", "developing", "development", "support",
+)
 
-    Rarity is guessed without a frequency table: stop words are common, a set of many forms
-    is common, and longer words are rarer (Zipf's law of abbreviation).
+
+@lru_cache(maxsize=1)
+def _log_probs() -> dict[str, float]:
+    """Log probabilities of the 5,000 commonest lower-case English words (from spaCy's
+    ``en_lexeme_prob``, shipped in ``casecoder/data``), plus :data:`DOMAIN_COMMON`."""
+    with open(Path(__file__).parent / "data" / "en_word_logprob.json", encoding="utf-8") as fh:
+        table: dict[str, float] = json.load(fh)
+    for w in DOMAIN_COMMON:
+        table[w] = max(table.get(w, -20.0), -6.0)
+    return table
+
+
+def _anchor(steps: Sequence[tuple[bool, frozenset[str], int]]) -> int | None:
+    """Pick the step to anchor on: a required word, the rarest by estimated frequency.
+
+    Only tokens that are some rule's anchor are visited in Python, so the choice decides the
+    speed, never the matches. A step's frequency is the sum over its forms of their unigram
+    probability (words outside the 5,000 commonest count as rarer than all of those).
     """
     candidates = [i for i, (pos, forms, op) in enumerate(steps) if op == _ONE and pos and forms]
     if not candidates:
         return None
+    table = _log_probs()
+    floor = min(table.values()) - 1.0
 
-    def key(i: int) -> tuple[bool, bool, int, int]:
-        forms = steps[i][1]
-        return (any(f in STOP_WORDS for f in forms), len(forms) > 12, -min(len(f) for f in forms), i)
+    def key(i: int) -> tuple[float, int]:
+        return (sum(math.exp(table.get(f, floor)) for f in steps[i][1]), i)
 
     return min(candidates, key=key)
 
@@ -319,15 +347,18 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
             code=code_id, order=len(rules), label=label, exclusion=exclusion, anchor=anchor,
             before=tuple(reversed(compiled[:anchor])), after=compiled[anchor + 1:],
             fixed=all(pos and op == _ONE for pos, _, op in compiled), steps=compiled,
+            others=tuple(sorted((forms for k, (pos, forms, op) in enumerate(compiled)
+                                 if k != anchor and pos and op == _ONE and forms), key=len)),
         ))
     if c.problems:
         raise CoderError(c.problems)
 
     n = len(c.forms) + 1
-    anchored: list[list[int]] = [[] for _ in range(n)]
+    anchored: list[list[tuple[int, int, Any, _Rule]]] = [[] for _ in range(n)]
     for r in rules:
+        entry = _anchor_entry(r)
         for fid in r.steps[r.anchor][1]:
-            anchored[fid].append(r.order)
+            anchored[fid].append(entry)
     is_anchor = np.zeros(n, dtype=bool)
     for fid, rs in enumerate(anchored):
         is_anchor[fid] = bool(rs)
@@ -355,6 +386,26 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         code_interviewer=code_interviewer,
         codebook_path=codebook.path,
     )
+
+
+_SINGLE, _FIXED, _NFA = 0, 1, 2
+
+
+def _anchor_entry(rule: _Rule) -> tuple[int, int, Any, _Rule]:
+    """How the hot loop tries ``rule`` at one of its anchor tokens.
+
+    ``_SINGLE``: a one-word rule, the anchor is the match. ``_FIXED``: a fixed sequence of
+    words, checked at fixed offsets from the anchor, rarest word first. ``_NFA``: anything with
+    ``?``/``*``/``+``/``!``; ``data`` lists its other required words, checked against the
+    sentence before :func:`_find` runs.
+    """
+    if len(rule.steps) == 1 and rule.fixed:
+        return (rule.order, _SINGLE, None, rule)
+    if rule.fixed:
+        checks = sorted(((k, forms) for k, (_, forms, _) in enumerate(rule.steps) if k != rule.anchor),
+                        key=lambda kf: (len(kf[1]), kf[0]))
+        return (rule.order, _FIXED, (rule.anchor, len(rule.steps), tuple(checks)), rule)
+    return (rule.order, _NFA, rule.others, rule)
 
 
 def _as_coder(codebook_or_coder: Coder | Codebook | str | os.PathLike[str], code_interviewer: bool | None) -> Coder:
@@ -430,15 +481,31 @@ class _Tokens:
     form: np.ndarray    # int32 form id (0: no rule mentions it)
 
 
+def _sentence_spans(document: Document) -> list[tuple[Turn, int, int]]:
+    """(turn, start, end) of every sentence, in the order and with the offsets of
+    :func:`casecoder.segments.sentences` (the same :func:`~casecoder.segments.split_sentences`
+    per turn), without building a :class:`~casecoder.segments.Segment` for each: the coder
+    needs the text only of the few sentences that match."""
+    out: list[tuple[Turn, int, int]] = []
+    for turn in document.turns:
+        base = turn.start
+        out.extend((turn, base + s, base + e) for s, e in split_sentences(turn.text))
+    return out
+
+
 def _tokenize(document: Document, coder: Coder, make_doc: Callable[[str], Any]) -> _Tokens | None:
+    """Tokenize every turn with the bare tokenizer and look up each token's form id.
+
+    Turn by turn, not the whole document at once: spaCy's tokenizer stops caching words for
+    the rest of a Doc after its first special case ("don't"), and a cold cache makes it several
+    times slower.
+    """
     chunks = []
     starts = []
     lengths = []
     for turn in document.turns:
         if not turn.text:
             continue
-        # Turn by turn: spaCy's tokenizer stops caching words for the rest of a Doc after its
-        # first special case ("don't"), so one Doc per document would be several times slower.
         arr = make_doc(turn.text).to_array(_ATTRS)
         if len(arr):
             chunks.append(arr)
@@ -471,33 +538,65 @@ def _negated(coder: Coder, lower: list[int], start: int, a: int) -> bool:
     return False
 
 
-def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[Segment]) -> tuple[dict[int, list[tuple[int, int, int]]], list[int], list[int]]:
+def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, int, int]]) -> tuple[dict[int, list[tuple[int, int, int]]], list[int], list[int]]:
     """Every rule match, by sentence: ``{sentence: [(rule, start token, end token), ...]}``."""
     nz = np.flatnonzero(coder.is_anchor[tokens.form])
     if nz.size == 0:
         return {}, [], []
-    seg_starts = np.fromiter((s.start for s in segs), dtype=np.int64, count=len(segs))
-    seg_ends = np.fromiter((s.end for s in segs), dtype=np.int64, count=len(segs))
+    seg_starts = np.fromiter((s[1] for s in segs), dtype=np.int64, count=len(segs))
+    seg_ends = np.fromiter((s[2] for s in segs), dtype=np.int64, count=len(segs))
     lo = np.searchsorted(tokens.idx, seg_starts).tolist()
     hi = np.searchsorted(tokens.idx, seg_ends).tolist()
     sid = (np.searchsorted(seg_starts, tokens.idx[nz], side="right") - 1).tolist()
     fl = tokens.form.tolist()
-    rules = coder.rules
     anchored = coder.anchored
     found: dict[int, list[tuple[int, int, int]]] = {}
+    current = -2
+    a = b = 0
+    present: set[int] | None = None
+    matches: list[tuple[int, int, int]] = []
+    # The hot loop: one pass over the anchor tokens only. Entries of ``anchored`` are
+    # (rule, kind, data, rule object); see :func:`_anchor_entry`.
     for p, s in zip(nz.tolist(), sid):
-        if s < 0 or p >= hi[s]:
+        if s != current:
+            current = s
+            if s < 0:
+                continue  # before the first sentence
+            a, b = lo[s], hi[s]
+            present = None
+            matches = found.setdefault(s, [])
+        if s < 0 or p >= b:
             continue  # a token outside every sentence
-        a, b = lo[s], hi[s]
-        for r in anchored[fl[p]]:
-            for ms, me in _find(rules[r], fl, p, a, b):
-                found.setdefault(s, []).append((r, ms, me))
+        for r, kind, data, rule in anchored[fl[p]]:
+            if kind == _SINGLE:
+                matches.append((r, p, p + 1))
+            elif kind == _FIXED:
+                offset, length, checks = data
+                s0 = p - offset
+                if s0 < a or s0 + length > b:
+                    continue
+                for k, forms in checks:
+                    if fl[s0 + k] not in forms:
+                        break
+                else:
+                    matches.append((r, s0, s0 + length))
+            else:
+                # A necessary condition before the NFA: every required word is in the sentence.
+                if present is None:
+                    present = set(fl[a:b])
+                for forms in data:
+                    if forms.isdisjoint(present):
+                        break
+                else:
+                    for ms, me in _find(rule, fl, p, a, b):
+                        matches.append((r, ms, me))
+    found = {k: v for k, v in found.items() if v}
     return found, lo, hi
 
 
 def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], Any]) -> list[tuple[Any, ...]]:
     """The codings rows of one document, sorted as :func:`casecoder.schema.normalise_codings` sorts."""
-    segs = sentences(document)
+    segs = _sentence_spans(document)
     if not segs:
         return []
     tokens = _tokenize(document, coder, make_doc)
@@ -507,12 +606,11 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
     if not found:
         return []
     lower = tokens.lower.tolist()
-    turns = {t.index: t for t in document.turns}
+    text = document.text
     rules = coder.rules
     rows: list[tuple[Any, ...]] = []
     for s in sorted(found):
-        seg = segs[s]
-        turn = turns[seg.turn]
+        turn, start, end = segs[s]
         silenced = turn.interviewer and not coder.code_interviewer
         by_code: dict[str, list[tuple[int, int, int, str]]] = {}
         other_senses: dict[str, list[tuple[int, int, int, str]]] = {}
@@ -540,8 +638,8 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
             assert chosen is not None
             rule_label, reason = chosen
             rows.append((
-                document.id, document.case, turn.section, turn.index, turn.speaker, seg.index,
-                seg.start, seg.end, seg.text, code, rule_label, "auto", "casecoder",
+                document.id, document.case, turn.section, turn.index, turn.speaker, s,
+                start, end, text[start:end], code, rule_label, "auto", "casecoder",
                 "excluded" if reason else "coded", reason, "",
             ))
     rows.sort(key=lambda row: (row[6], row[7], row[9]))
@@ -707,18 +805,21 @@ def _counted(batches: Iterator[list[Any]], bar: Any) -> Iterator[list[Any]]:
 
 
 class _CodingsSink:
-    """Write codings rows to a CSV or Parquet file chunk by chunk, atomically.
+    """Write codings rows to a CSV or Parquet file as they come, atomically.
 
-    Rows must arrive in the canonical order (:data:`casecoder.schema.SORT_COLUMNS`); the CSV
-    is then byte-identical to :func:`casecoder.schema.write_codings` of the whole table.
+    Rows must arrive in the canonical order (:data:`casecoder.schema.SORT_COLUMNS`): documents
+    in id order, each document's rows sorted. The CSV is then byte-identical to
+    :func:`casecoder.schema.write_codings` of the whole table (pandas writes CSV with the same
+    :mod:`csv` dialect: minimal quoting, ``\\n`` line ends), without holding the table.
+    Parquet is written in row groups of :data:`_CHUNK_ROWS` rows.
     """
 
     def __init__(self, path: Path):
         self.path = path
         self.suffix = path.suffix.lower()
         self.buffer: list[tuple[Any, ...]] = []
-        self.header = True
         self.fh: Any = None
+        self.csv: Any = None
         self.writer: Any = None
 
     def __enter__(self) -> _CodingsSink:
@@ -726,29 +827,30 @@ class _CodingsSink:
         self.tmp = self._atomic.__enter__()
         if self.suffix == ".csv":
             self.fh = open(self.tmp, "w", encoding="utf-8", newline="")
+            self.csv = csv.writer(self.fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+            self.csv.writerow(CODINGS_COLUMNS)
         return self
 
-    def write(self, rows: Iterable[tuple[Any, ...]]) -> None:
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.csv is not None:
+            self.csv.writerows(rows)
+            return
         self.buffer.extend(rows)
         if len(self.buffer) >= _CHUNK_ROWS:
             self.flush()
 
     def flush(self, final: bool = False) -> None:
-        if not self.buffer and not (final and self.header and self.writer is None):
+        if self.csv is not None or (not self.buffer and not (final and self.writer is None)):
             return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         df = normalise_codings(pd.DataFrame(self.buffer, columns=list(CODINGS_COLUMNS)))
         self.buffer = []
-        if self.suffix == ".csv":
-            df.to_csv(self.fh, header=self.header, index=False, lineterminator="\n")
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(df, preserve_index=False)
-            if self.writer is None:
-                self.writer = pq.ParquetWriter(self.tmp, table.schema)
-            self.writer.write_table(table)
-        self.header = False
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         try:

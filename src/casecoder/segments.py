@@ -51,8 +51,10 @@ _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs cf mr mrs ms dr prof st no approx dept govt inc ltd co u.s u.k a.m p.m".split()
 )
 # Candidate boundary: terminal punctuation, optional closers, white space, then an opener.
-_BOUNDARY = re.compile(r"""([.!?…]+)(["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9£$€])""")
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
+# (No capturing groups: they make ``re`` try every position the slow way. The parts are
+# recovered by :func:`split_sentences`.)
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9£$€])""")
+_TERMINALS = ".!?…"
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -71,15 +73,27 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        if m.group(1) == ".":
-            before = _WORD_BEFORE.search(text, 0, m.start())
-            word = before.group(1).lower() if before else ""
-            # "e.g. Surrey", "U.S. cities", "Mr. X": an abbreviation, not a sentence end.
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-        end = m.end(2)
-        spans.append((start, end))
-        start = m.end(3)
+        i = m.start()
+        # The punctuation is a single "." (a match always starts at the first mark of a run).
+        if text[i] == "." and text[i + 1] not in _TERMINALS:
+            # The word before it: the run of word characters and dots ending at the ".". Only
+            # words of up to 6 characters can be abbreviations, so look back 8 at most.
+            j = i
+            limit = max(0, i - 8)
+            while j > limit and (text[j - 1].isalnum() or text[j - 1] in "._"):
+                j -= 1
+            if i - j <= 7:
+                word = text[j:i].lower()
+                # "e.g. Surrey", "U.S. cities", "Mr. X": an abbreviation, not a sentence end.
+                if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                    continue
+        end = m.end()
+        # The sentence ends after the closers, where the white space starts.
+        close = end - 1
+        while text[close].isspace():
+            close -= 1
+        spans.append((start, close + 1))
+        start = end
     spans.append((start, len(text)))
     out = []
     for s, e in spans:

@@ -1,0 +1,142 @@
+"""Benchmark the coder: throughput against spaCy's bare tokenizer, --jobs scaling, streaming memory.
+
+Not a timed test: run it by hand and copy its figures into docs/CODER.md.
+
+    .venv/bin/python benchmarks/bench_coder.py                 # >= 5 M words, as the README reports
+    .venv/bin/python benchmarks/bench_coder.py --words 1000000 # a quicker look
+
+It builds a corpus in ``benchmarks/_corpus/`` (git-ignored) by repeating the shipped transcripts
+(``data/interviews``) with varied case names (``council: <name>-<n>``), then measures, in one run:
+
+1. words per second of the full coder (:func:`casecoder.coder.code_corpus`, default settings,
+   ``--jobs 1``, reading the files and writing a CSV) and of spaCy's bare tokenizer
+   (``spacy.blank("en").make_doc``) on the same texts -- every turn of every document, turn by
+   turn -- and their ratio;
+2. the speed-up of ``--jobs 2`` over ``--jobs 1``;
+3. peak memory (max RSS of a fresh process) coding the corpus at 1x and at 4x its size.
+
+Words are counted as whitespace-separated tokens of the turns' text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def build_corpus(target: Path, words: int, source: Path) -> tuple[int, int]:
+    """Write copies of the source transcripts, each with its own case name, until ``words``."""
+    from casecoder.transcripts import read_document
+
+    sources = sorted(source.glob("*.md"))
+    texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sources]
+    counts = [sum(len(t.text.split()) for t in read_document(p).turns) for p in sources]
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    total = n = 0
+    while total < words:
+        stem, text = texts[n % len(texts)]
+        # A varied case name per copy, so the corpus has many cases, as a real study would.
+        text = re.sub(r"(?m)^council: .*$", f"council: {stem}-{n:05d}", text, count=1)
+        (target / f"{stem}-{n:05d}.md").write_text(text, encoding="utf-8")
+        total += counts[n % len(texts)]
+        n += 1
+    return n, total
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run one measurement in this (fresh) process and print JSON."""
+    from casecoder.codebook import load_codebook
+    from casecoder.coder import code_corpus, compile_codebook
+    from casecoder.nlp import get_nlp
+
+    coder = compile_codebook(load_codebook(args.codebook))
+    get_nlp()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    code_corpus([args.corpus], coder, args.out, jobs=args.jobs, progress=False)
+    dt = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": dt, "peak_mb": peak / 1024, "loaded_mb": base / 1024}))
+
+
+def run_child(corpus: Path, out: Path, jobs: int, codebook: str) -> dict:
+    cmd = [sys.executable, __file__, "--child", "--corpus", str(corpus), "--out", str(out),
+           "--jobs", str(jobs), "--codebook", codebook]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def tokenizer_speed(corpus: Path) -> tuple[float, int]:
+    """Seconds for spacy.blank("en").make_doc over every turn of the corpus (texts read first)."""
+    import spacy
+
+    from casecoder.transcripts import iter_corpus
+
+    texts = [t.text for d in iter_corpus([corpus]) for t in d.turns if t.text]
+    words = sum(len(t.split()) for t in texts)
+    make_doc = spacy.blank("en").make_doc
+    t = time.perf_counter()
+    for text in texts:
+        make_doc(text)
+    return time.perf_counter() - t, words
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--words", type=int, default=5_000_000)
+    ap.add_argument("--source", default=str(ROOT / "data" / "interviews"))
+    ap.add_argument("--codebook", default=str(ROOT / "codebook.yaml"))
+    ap.add_argument("--workdir", default=str(ROOT / "benchmarks" / "_corpus"))
+    ap.add_argument("--repeat", type=int, default=3, help="best of N runs for each timing (default 3)")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args)
+        return
+    work = Path(args.workdir)
+    one, four = work / "x1", work / "x4"
+    ndocs, words = build_corpus(one, args.words, Path(args.source))
+    print(f"corpus: {ndocs} documents, {words:,} words (turn text), built from {args.source}")
+    # Other processes may share the machine: each figure is the best of ``--repeat`` runs,
+    # alternating tokenizer and coder so that both see the same conditions.
+    tokenizer_speed(one)  # warm the file cache and spaCy's tokenizer cache
+    tok_s, r1, r2 = float("inf"), None, None
+    for _ in range(args.repeat):
+        s, tok_words = tokenizer_speed(one)
+        tok_s = min(tok_s, s)
+        a = run_child(one, work / "out1.csv", 1, args.codebook)
+        r1 = a if r1 is None or a["seconds"] < r1["seconds"] else r1
+        b = run_child(one, work / "out2.csv", 2, args.codebook)
+        r2 = b if r2 is None or b["seconds"] < r2["seconds"] else r2
+    same = (work / "out1.csv").read_bytes() == (work / "out2.csv").read_bytes()
+    tok_wps = tok_words / tok_s
+    coder_wps = words / r1["seconds"]
+    print(f"bare tokenizer (make_doc per turn): {tok_wps:,.0f} words/s")
+    print(f"coder --jobs 1 (read + code + write CSV): {coder_wps:,.0f} words/s  ratio {coder_wps / tok_wps:.2f}x the tokenizer")
+    print(f"coder --jobs 2: {words / r2['seconds']:,.0f} words/s  speed-up {r1['seconds'] / r2['seconds']:.2f}x  (outputs identical: {same})")
+    build_corpus(four, 4 * args.words, Path(args.source))
+    r4 = run_child(four, work / "out4.csv", 1, args.codebook)
+    print(f"peak RSS --jobs 1: 1x {r1['peak_mb']:.0f} MB, 4x {r4['peak_mb']:.0f} MB  ratio {r4['peak_mb'] / r1['peak_mb']:.2f} "
+          f"(after loading: {r1['loaded_mb']:.0f} MB)")
+    rows = sum(1 for _ in open(work / "out1.csv", encoding="utf-8")) - 1
+    print(f"rows written at 1x: {rows:,}")
+
+
+if __name__ == "__main__":
+    main()
