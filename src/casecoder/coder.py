@@ -16,7 +16,8 @@ How a document is coded (``docs/CODER.md`` has the full story and the measured s
    (a small NFA for ``?``, ``*``, ``+`` and ``!``), within the sentence.
 5. Each match is then judged: excluded with reason ``other_sense:<name>`` if one of the code's
    exclusions matches an overlapping span, ``negated`` if a negator stands in the same clause
-   before it, ``interviewer`` if the turn is the interviewer's (unless ``code_interviewer``).
+   before it. Interviewer turns are skipped (not tokenized, no rows) unless
+   ``code_interviewer``; their speaker labels identify them in the transcript.
    One row per (sentence, code): ``coded`` with the first rule that fired unexcluded, in the
    order (match start, rule order in the codebook), else ``excluded`` with the first reason.
 
@@ -123,8 +124,7 @@ class Coder:
     codes : tuple of str
         Code ids in codebook order.
     code_interviewer : bool
-        Code interviewer turns like any other (default False: their matches are recorded as
-        ``excluded`` with reason ``interviewer``).
+        Code interviewer turns like any other (default False: they are skipped, no rows).
     codebook_path : str
         Where the codebook came from, for messages.
     """
@@ -134,7 +134,7 @@ class Coder:
     hashes: np.ndarray          # sorted uint64 hashes of every form a rule mentions
     form_ids: np.ndarray        # int32 form id of each hash (1..n)
     is_anchor: np.ndarray       # bool, by form id: is it some rule's anchor?
-    anchored: tuple[tuple[tuple[int, int, Any, _Rule], ...], ...]   # by form id: entries of the rules anchored on it
+    anchored: tuple[Any, ...]   # by form id: the rules anchored on it (see _anchor_slot), or None
     negators: frozenset[int]
     cancellers: frozenset[int]
     boundaries: frozenset[int]
@@ -161,7 +161,7 @@ class _Compiler:
         self.codebook = codebook
         self.problems: list[Problem] = []
         self.forms: dict[str, int] = {}
-        self.make_doc = get_nlp().make_doc
+        self.make_doc = get_nlp().tokenizer
 
     def err(self, code: str, line: int | None, fld: str, **values: Any) -> None:
         self.problems.append(problem(code, path=self.codebook.path or None, line=line, field=fld, **values))
@@ -280,8 +280,7 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
     codebook : Codebook or path
         A loaded codebook, or the path of ``codebook.yaml`` (loaded and validated).
     code_interviewer : bool, default False
-        Code interviewer turns too. By default their matches become ``excluded`` rows with
-        reason ``interviewer``.
+        Code interviewer turns too. By default they are skipped: no rows come from them.
 
     Returns
     -------
@@ -354,14 +353,12 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         raise CoderError(c.problems)
 
     n = len(c.forms) + 1
-    anchored: list[list[tuple[int, int, Any, _Rule]]] = [[] for _ in range(n)]
+    per_form: list[list[_Rule]] = [[] for _ in range(n)]
     for r in rules:
-        entry = _anchor_entry(r)
         for fid in r.steps[r.anchor][1]:
-            anchored[fid].append(entry)
-    is_anchor = np.zeros(n, dtype=bool)
-    for fid, rs in enumerate(anchored):
-        is_anchor[fid] = bool(rs)
+            per_form[fid].append(r)
+    anchored = tuple(_anchor_slot(rs) if rs else None for rs in per_form)
+    is_anchor = np.array([slot is not None for slot in anchored], dtype=bool)
     pairs = sorted((_hash(f), fid) for f, fid in c.forms.items())
     hashes = np.array([h for h, _ in pairs] or [0], dtype=np.uint64)
     form_ids = np.array([fid for _, fid in pairs] or [0], dtype=np.int32)
@@ -377,7 +374,7 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         hashes=hashes,
         form_ids=form_ids,
         is_anchor=is_anchor,
-        anchored=tuple(tuple(rs) for rs in anchored),
+        anchored=anchored,
         negators=hashed(NEGATORS),
         cancellers=hashed(NEGATION_CANCELLERS),
         boundaries=hashed(BOUNDARY_PUNCT + BOUNDARY_WORDS),
@@ -388,24 +385,36 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
     )
 
 
-_SINGLE, _FIXED, _NFA = 0, 1, 2
+def _anchor_slot(rules: Sequence[_Rule]) -> tuple[tuple[int, ...], tuple[tuple[int, dict[int, list[Any]]], ...], tuple[Any, ...]]:
+    """How the hot loop tries the rules anchored on one word.
 
+    Returns ``(singles, fixed, nfas)``:
 
-def _anchor_entry(rule: _Rule) -> tuple[int, int, Any, _Rule]:
-    """How the hot loop tries ``rule`` at one of its anchor tokens.
-
-    ``_SINGLE``: a one-word rule, the anchor is the match. ``_FIXED``: a fixed sequence of
-    words, checked at fixed offsets from the anchor, rarest word first. ``_NFA``: anything with
-    ``?``/``*``/``+``/``!``; ``data`` lists its other required words, checked against the
-    sentence before :func:`_find` runs.
+    - ``singles``: one-word rules; the anchor token is the match.
+    - ``fixed``: fixed word sequences, indexed by the position (relative to the anchor) and
+      form id of their rarest other word, so that one dictionary look-up rules out every
+      phrase that does not continue there; each entry is ``(rule, anchor offset, length,
+      checks)`` with ``checks`` the other words, rarest first.
+    - ``nfas``: rules with ``?``/``*``/``+``/``!``, as ``(rule, other required words, rule)``;
+      the other required words are checked against the sentence before :func:`_find` runs.
     """
-    if len(rule.steps) == 1 and rule.fixed:
-        return (rule.order, _SINGLE, None, rule)
-    if rule.fixed:
-        checks = sorted(((k, forms) for k, (_, forms, _) in enumerate(rule.steps) if k != rule.anchor),
-                        key=lambda kf: (len(kf[1]), kf[0]))
-        return (rule.order, _FIXED, (rule.anchor, len(rule.steps), tuple(checks)), rule)
-    return (rule.order, _NFA, rule.others, rule)
+    singles: list[int] = []
+    fixed: dict[int, dict[int, list[Any]]] = {}
+    nfas: list[Any] = []
+    for rule in rules:
+        if rule.fixed and len(rule.steps) == 1:
+            singles.append(rule.order)
+        elif rule.fixed:
+            checks = sorted(((k, forms) for k, (_, forms, _) in enumerate(rule.steps) if k != rule.anchor),
+                            key=lambda kf: (len(kf[1]), kf[0]))
+            k0, forms0 = checks[0]
+            entry = (rule.order, rule.anchor, len(rule.steps), tuple(checks[1:]))
+            table = fixed.setdefault(k0 - rule.anchor, {})
+            for fid in forms0:
+                table.setdefault(fid, []).append(entry)
+        else:
+            nfas.append((rule.order, rule.others, rule))
+    return (tuple(singles), tuple(sorted(fixed.items())), tuple(nfas))
 
 
 def _as_coder(codebook_or_coder: Coder | Codebook | str | os.PathLike[str], code_interviewer: bool | None) -> Coder:
@@ -503,8 +512,11 @@ def _tokenize(document: Document, coder: Coder, make_doc: Callable[[str], Any]) 
     chunks = []
     starts = []
     lengths = []
+    skip_interviewer = not coder.code_interviewer
     for turn in document.turns:
-        if not turn.text:
+        # Interviewer turns are not coded (unless asked): not even tokenized, which saves
+        # their share of the time (about an eighth of a typical transcript).
+        if not turn.text or (skip_interviewer and turn.interviewer):
             continue
         arr = make_doc(turn.text).to_array(_ATTRS)
         if len(arr):
@@ -523,10 +535,16 @@ def _tokenize(document: Document, coder: Coder, make_doc: Callable[[str], Any]) 
     return _Tokens(lower, idx, form)
 
 
-def _negated(coder: Coder, lower: list[int], start: int, a: int) -> bool:
-    """Is there a negator before token ``start`` in its clause (sentence tokens from ``a``)?"""
+def _negated(coder: Coder, lower: list[int], start: int) -> bool:
+    """Is there a negator before token ``start`` in its clause?
+
+    ``lower`` holds the sentence's lower-case hashes. Scanning back from the match, a clause
+    boundary (``,`` ``;`` ``:`` dashes, brackets, "but", "although"..., or "and"/"or" before a
+    subject pronoun) stops the search; a negator ("not", "n't", "no", "never", "without"...)
+    not followed by "only"/"just"/"doubt"/"least" negates the match.
+    """
     q = start - 1
-    while q >= a:
+    while q >= 0:
         h = lower[q]
         if h in coder.boundaries:
             return False
@@ -555,8 +573,7 @@ def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, 
     a = b = 0
     present: set[int] | None = None
     matches: list[tuple[int, int, int]] = []
-    # The hot loop: one pass over the anchor tokens only. Entries of ``anchored`` are
-    # (rule, kind, data, rule object); see :func:`_anchor_entry`.
+    # The hot loop: one pass over the anchor tokens only (see :func:`_anchor_slot`).
     for p, s in zip(nz.tolist(), sid):
         if s != current:
             current = s
@@ -567,11 +584,17 @@ def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, 
             matches = found.setdefault(s, [])
         if s < 0 or p >= b:
             continue  # a token outside every sentence
-        for r, kind, data, rule in anchored[fl[p]]:
-            if kind == _SINGLE:
-                matches.append((r, p, p + 1))
-            elif kind == _FIXED:
-                offset, length, checks = data
+        singles, fixed, nfas = anchored[fl[p]]
+        for r in singles:
+            matches.append((r, p, p + 1))
+        for rel, table in fixed:
+            q = p + rel
+            if q < a or q >= b:
+                continue
+            candidates = table.get(fl[q])
+            if candidates is None:
+                continue
+            for r, offset, length, checks in candidates:
                 s0 = p - offset
                 if s0 < a or s0 + length > b:
                     continue
@@ -580,16 +603,16 @@ def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, 
                         break
                 else:
                     matches.append((r, s0, s0 + length))
+        for r, others, rule in nfas:
+            # A necessary condition before the NFA: every required word is in the sentence.
+            if present is None:
+                present = set(fl[a:b])
+            for forms in others:
+                if forms.isdisjoint(present):
+                    break
             else:
-                # A necessary condition before the NFA: every required word is in the sentence.
-                if present is None:
-                    present = set(fl[a:b])
-                for forms in data:
-                    if forms.isdisjoint(present):
-                        break
-                else:
-                    for ms, me in _find(rule, fl, p, a, b):
-                        matches.append((r, ms, me))
+                for ms, me in _find(rule, fl, p, a, b):
+                    matches.append((r, ms, me))
     found = {k: v for k, v in found.items() if v}
     return found, lo, hi
 
@@ -602,16 +625,18 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
     tokens = _tokenize(document, coder, make_doc)
     if tokens is None:
         return []
-    found, lo, _ = _sentence_matches(coder, tokens, segs)
+    found, lo, hi = _sentence_matches(coder, tokens, segs)
     if not found:
         return []
-    lower = tokens.lower.tolist()
+    lower_arr = tokens.lower
     text = document.text
     rules = coder.rules
+    doc_id, case = document.id, document.case
     rows: list[tuple[Any, ...]] = []
     for s in sorted(found):
         turn, start, end = segs[s]
-        silenced = turn.interviewer and not coder.code_interviewer
+        a = lo[s]
+        lower: list[int] | None = None   # the sentence's lower-case hashes, when negation is checked
         by_code: dict[str, list[tuple[int, int, int, str]]] = {}
         other_senses: dict[str, list[tuple[int, int, int, str]]] = {}
         for r, ms, me in found[s]:
@@ -621,14 +646,18 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
             else:
                 by_code.setdefault(rule.code, []).append((ms, rule.order, me, rule.label))
         for code, matches in by_code.items():
-            vetoes = sorted(set(other_senses.get(code, ())))
+            vetoes = sorted(set(other_senses[code])) if code in other_senses else ()
             chosen: tuple[str, str] | None = None
-            for ms, _, me, label in sorted(set(matches)):
-                if silenced:
-                    reason = "interviewer"
-                else:
-                    reason = next((f"other_sense:{name}" for xs, _, xe, name in vetoes if xs < me and ms < xe), "")
-                    if not reason and _negated(coder, lower, ms, lo[s]):
+            for ms, _, me, label in sorted(set(matches)) if len(matches) > 1 else matches:
+                reason = ""
+                for xs, _, xe, name in vetoes:
+                    if xs < me and ms < xe:
+                        reason = f"other_sense:{name}"
+                        break
+                if not reason:
+                    if lower is None:
+                        lower = lower_arr[a:hi[s]].tolist()
+                    if _negated(coder, lower, ms - a):
                         reason = "negated"
                 if not reason:
                     chosen = (label, "")
@@ -638,7 +667,7 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
             assert chosen is not None
             rule_label, reason = chosen
             rows.append((
-                document.id, document.case, turn.section, turn.index, turn.speaker, s,
+                doc_id, case, turn.section, turn.index, turn.speaker, s,
                 start, end, text[start:end], code, rule_label, "auto", "casecoder",
                 "excluded" if reason else "coded", reason, "",
             ))
@@ -660,7 +689,7 @@ def _init_worker(coder: Coder) -> None:
 
 def _code_batch(batch: Sequence[Document]) -> list[tuple[Any, ...]]:
     assert _WORKER_CODER is not None
-    make_doc = get_nlp().make_doc
+    make_doc = get_nlp().tokenizer
     rows: list[tuple[Any, ...]] = []
     for document in batch:
         rows.extend(_document_rows(document, _WORKER_CODER, make_doc))
@@ -670,7 +699,7 @@ def _code_batch(batch: Sequence[Document]) -> list[tuple[Any, ...]]:
 def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]]]]) -> tuple[int, list[tuple[Any, ...]] | tuple[str, tuple[Problem, ...]]]:
     """Read and code a batch of files; errors come back as data (exceptions do not pickle well)."""
     assert _WORKER_CODER is not None
-    make_doc = get_nlp().make_doc
+    make_doc = get_nlp().tokenizer
     rows: list[tuple[Any, ...]] = []
     for path, case_key, cases in batch:
         try:
@@ -748,11 +777,12 @@ def code_document(document: Document, coder: Coder | Codebook | str | os.PathLik
     DataFrame
         The codings table (columns :data:`casecoder.schema.CODINGS_COLUMNS`): one row per
         (sentence, code) that some rule matched, ``source`` ``auto``, ``analyst``
-        ``casecoder``, ``status`` ``coded`` or ``excluded`` (``reason`` ``negated``,
-        ``other_sense:<name>`` or ``interviewer``).
+        ``casecoder``, ``status`` ``coded`` or ``excluded`` (``reason`` ``negated`` or
+        ``other_sense:<name>``). Interviewer turns give no rows unless the coder was compiled
+        with ``code_interviewer=True``.
     """
     c = _as_coder(coder, None)
-    rows = _document_rows(document, c, get_nlp().make_doc)
+    rows = _document_rows(document, c, get_nlp().tokenizer)
     return normalise_codings(pd.DataFrame(rows, columns=list(CODINGS_COLUMNS)))
 
 
