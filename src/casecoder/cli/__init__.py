@@ -21,6 +21,7 @@ __all__ = ["build_parser", "main"]
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "validate",
+    "code",
     "override",
     "evaluate",
     "review",
