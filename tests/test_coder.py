@@ -516,3 +516,16 @@ def test_coder_is_picklable_and_reads_a_document(coder: Coder) -> None:
     again = pickle.loads(pickle.dumps(coder))
     document = read_document(sorted(INTERVIEWS.glob("*.md"))[0])
     assert code_document(document, again).equals(code_document(document, coder))
+
+
+def test_coder_two_documents_with_one_id_is_an_error(tmp_path: Path, coder: Coder) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        _write(tmp_path / folder, "same", "Manager: We took calculated risks.")
+    out = tmp_path / "out.csv"
+    from casecoder.errors import TranscriptError
+
+    with pytest.raises(TranscriptError) as info:
+        code_corpus([tmp_path], coder, out, progress=False)
+    assert [p.code for p in info.value.problems] == ["E015"]
+    assert not out.exists()

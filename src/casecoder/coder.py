@@ -954,27 +954,32 @@ def code_corpus(
         case_key = str(settings.get("case_key") or "council")
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    files = find_transcripts(paths)
-    seen: dict[str, str] = {}
+    # Plain strings, not Paths: the listing is the one thing held for every file of the corpus.
+    files = [str(f) for f in find_transcripts(paths)]
+    # Files come sorted by (id, path), so two documents with one id are neighbours.
     problems: list[Problem] = []
+    previous = ("", "")
     for f in files:
-        if f.stem in seen:
-            problems.append(problem("E015", path=f, id=f.stem, other=seen[f.stem]))
-        seen.setdefault(f.stem, str(f))
+        stem = Path(f).stem
+        if stem == previous[0]:
+            problems.append(problem("E015", path=f, id=stem, other=previous[1]))
+        previous = (stem, f)
     if problems:
         raise TranscriptError(problems)
     overrides = [Path(o) for o in overrides]
-    cases: dict[Path, dict[str, dict[str, str]]] = {}
-    tasks = []
-    for f in files:
-        if f.parent not in cases:
-            cases_file = f.parent / CASES_FILE
-            cases[f.parent] = load_cases(cases_file) if cases_file.is_file() else {}
-        tasks.append((str(f), case_key, cases[f.parent]))
+    cases: dict[str, dict[str, dict[str, str]]] = {}
+
+    def tasks() -> Iterator[tuple[str, str, Mapping[str, Mapping[str, str]]]]:
+        for f in files:
+            folder = os.path.dirname(f)
+            if folder not in cases:
+                cases_file = Path(folder) / CASES_FILE
+                cases[folder] = load_cases(cases_file) if cases_file.is_file() else {}
+            yield (f, case_key, cases[folder])
 
     def results() -> Iterator[list[tuple[Any, ...]]]:
-        with _progress(len(tasks), progress, "doc") as bar:
-            for n, rows in _map(coder, _read_and_code_batch, _batches(tasks, _BATCH_DOCS), jobs):
+        with _progress(len(files), progress, "doc") as bar:
+            for n, rows in _map(coder, _read_and_code_batch, _batches(tasks(), _BATCH_DOCS), jobs):
                 if isinstance(rows, tuple):
                     kind, found = rows
                     raise {"TranscriptError": TranscriptError}.get(kind, CoderError)(found)
