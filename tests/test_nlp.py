@@ -16,6 +16,7 @@ from casecoder.nlp import forms_of, get_nlp, lemma, lemma_table
     ("Taking", "take"),
     ("agile", "agile"),          # not in the table: the form itself
     ("n't", "not"),
+    ("developing", "develop"),   # corrected: the table says "develope"
     ("Résumé", "résumé"),        # non-ASCII, not in the table
 ])
 def test_nlp_lemma_is_case_insensitive(form: str, expected: str) -> None:

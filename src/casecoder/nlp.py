@@ -43,7 +43,13 @@ def lemma_table() -> dict[str, str]:
     the lower-cased form.
     """
     with gzip.open(_lookups_file("lemma_lookup"), "rt", encoding="utf-8") as fh:
-        return dict(json.load(fh))
+        table = dict(json.load(fh))
+    # Known errors of the table, corrected so that patterns can name the true lemma.
+    return {form: _CORRECTIONS.get(lem, lem) for form, lem in table.items()}
+
+
+#: Misspelt lemmas in spaCy's English lookup table ("developing" -> "develope").
+_CORRECTIONS: dict[str, str] = {"develope": "develop"}
 
 
 def lemma(form: str) -> str:
