@@ -1388,19 +1388,20 @@ def read_analyst_coding(
     """
     import yaml
 
+    from ._yaml import error_place, load_with_lines
     from .overrides import find_quote
     from .segments import sentences
 
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data, lines = load_with_lines(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise AgreementError(problem("E616", path=p, why="file not found")) from exc
     except UnicodeDecodeError as exc:
         raise AgreementError(problem("E612", path=p, error=f"not UTF-8 ({exc.reason})")) from exc
     except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise AgreementError(problem("E612", path=p, line=None if line is None else line + 1, error=str(exc).splitlines()[0])) from exc
+        line, _ = error_place(exc)
+        raise AgreementError(problem("E612", path=p, line=line, error=str(exc).splitlines()[0])) from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("analyst"), str) or not data.get("analyst"):
         raise AgreementError(problem("E616", path=p, why="expected a mapping with 'analyst: <name>', 'reviewed: [...]' and 'codings: [...]'"))
     analyst = str(data["analyst"])
@@ -1410,7 +1411,6 @@ def read_analyst_coding(
         raise AgreementError(problem("E616", path=p, field="reviewed", why="'reviewed' must list the document ids the analyst reviewed"))
     if not isinstance(entries, list):
         raise AgreementError(problem("E616", path=p, field="codings", why="'codings' must be a list"))
-    lines = _entry_lines(p)
     docs = {d.id: d for d in documents}
     known = list(codebook.ids) if codebook is not None else None
     problems: list[Problem] = []
@@ -1420,7 +1420,7 @@ def read_analyst_coding(
     segs = {d: sentences(docs[d]) for d in reviewed if d in docs}
     rows = []
     for i, entry in enumerate(entries):
-        line = lines[i] if i < len(lines) else None
+        line = lines("codings", i)
         where = f"codings[{i}]"
         if not isinstance(entry, Mapping) or not all(isinstance(entry.get(k), str) and entry.get(k) for k in ("document", "quote", "code")):
             problems.append(problem("E616", path=p, line=line, field=where, why="each coding needs document, quote and code (text)"))
@@ -1467,22 +1467,6 @@ def read_analyst_coding(
 
 def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _entry_lines(path: Path) -> list[int]:
-    """1-based line of each item of the top-level ``codings`` list, for messages."""
-    import yaml
-
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:  # pragma: no cover - load succeeded, compose will too
-        return []
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    for key, value in node.value:
-        if key.value == "codings" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
 
 
 def read_coding(

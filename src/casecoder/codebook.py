@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from ._yaml import KEY, Lines, error_place, load_with_lines
 from .errors import CodebookError, Problem, problem
 from .transcripts import FrozenMap
 
@@ -157,37 +158,10 @@ class Codebook:
 # --------------------------------------------------------------------------------------------
 
 
-class _Lines:
-    """Line numbers of YAML nodes, by path (``("codes", 3, "label")``)."""
-
-    def __init__(self, node: yaml.Node | None):
-        self.lines: dict[tuple[Any, ...], int] = {}
-        if node is not None:
-            self._walk(node, ())
-
-    def _walk(self, node: yaml.Node, path: tuple[Any, ...]) -> None:
-        self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                k = key.value if isinstance(key, yaml.ScalarNode) else str(key)
-                self.lines[path + (k, "<key>")] = key.start_mark.line + 1
-                self._walk(value, path + (k,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._walk(item, path + (i,))
-
-    def __call__(self, *path: Any) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get(())
-
-
 def _field(*path: Any) -> str:
     out = ""
     for p in path:
-        if p == "<key>":
+        if p == KEY:
             continue
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
@@ -234,13 +208,10 @@ def load_codebook(path: str | os.PathLike[str] = "codebook.yaml", *, validate_pa
 def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bool = True) -> Codebook:
     """Validate codebook YAML given as text; see :func:`load_codebook`."""
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data, lines = load_with_lines(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CodebookError(problem("E102", path=path, line=mark.line + 1 if mark else None, error=reason)) from exc
-    lines = _Lines(node)
+        line, reason = error_place(exc)
+        raise CodebookError(problem("E102", path=path, line=line, error=reason)) from exc
     problems: list[Problem] = []
 
     def err(code: str, *where: Any, **values: Any) -> None:
@@ -251,7 +222,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
         raise CodebookError(problems)
     for key in data:
         if key not in _TOP_KEYS:
-            err("E104", key, "<key>", key=key, allowed=", ".join(_TOP_KEYS))
+            err("E104", key, KEY, key=key, allowed=", ".join(_TOP_KEYS))
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
         err("E103", "settings", expected="a mapping", found=type(settings).__name__)
@@ -276,7 +247,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
         label_where = where
         for key in raw:
             if key not in _CODE_KEYS:
-                err("E104", *where, key, "<key>", key=key, allowed=", ".join(_CODE_KEYS))
+                err("E104", *where, key, KEY, key=key, allowed=", ".join(_CODE_KEYS))
         for required in ("id", "label"):
             value = raw.get(required)
             if value is None or (isinstance(value, str) and not value.strip()):
@@ -330,7 +301,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
                 continue
             for key in rx:
                 if key not in _EXCLUSION_KEYS:
-                    err("E104", *xw, key, "<key>", key=key, allowed=", ".join(_EXCLUSION_KEYS))
+                    err("E104", *xw, key, KEY, key=key, allowed=", ".join(_EXCLUSION_KEYS))
             name = rx.get("name")
             if not isinstance(name, str) or not name.strip():
                 err("E105", *xw, name="name")
@@ -416,7 +387,7 @@ def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any]
         return None
     for key in raw:
         if key not in _PATTERN_KEYS:
-            err("E104", *where, key, "<key>", key=key, allowed=", ".join(_PATTERN_KEYS))
+            err("E104", *where, key, KEY, key=key, allowed=", ".join(_PATTERN_KEYS))
     name = raw.get("name")
     tokens = raw.get("pattern")
     if not isinstance(name, str) or not name.strip():
@@ -429,7 +400,7 @@ def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any]
     return TokenPattern(name.strip(), tuple(dict(t) for t in tokens))
 
 
-def _check_patterns(checks: list[Any], path: str, lines: _Lines) -> list[Problem]:
+def _check_patterns(checks: list[Any], path: str, lines: Lines) -> list[Problem]:
     """Validate token patterns with spaCy's own schema, one problem per rejected pattern."""
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 import yaml
 
+from ._yaml import compose, error_place, node_line
 from .errors import OverridesError, Problem, problem
 from .io import atomic_write_text
 from .schema import CODINGS_COLUMNS, normalise_codings
@@ -310,16 +311,11 @@ def _kind(node: yaml.Node) -> str:
 
 
 def _compose(text: str, path: str) -> yaml.Node | None:
-    loader = yaml.SafeLoader(text)
     try:
-        return loader.get_single_node()
+        return compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, reason = error_place(exc)
         raise OverridesError(problem("E402", path=path, line=line, error=reason)) from exc
-    finally:
-        loader.dispose()
 
 
 def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, yaml.Node | None]:
@@ -328,16 +324,16 @@ def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, 
     problems: list[Problem] = []
     if root is None or not isinstance(root, yaml.MappingNode):
         found = "an empty file" if root is None else _kind(root)
-        raise OverridesError(problem("E403", path=path, line=1 if root is None else root.start_mark.line + 1,
+        raise OverridesError(problem("E403", path=path, line=1 if root is None else node_line(root),
                                      expected="a mapping with 'analyst' and 'overrides'", found=found))
     top: dict[str, yaml.Node] = {}
     for key_node, value_node in root.value:
         key = _scalar_text(key_node) or ""
         if key not in TOP_KEYS:
-            problems.append(problem("E404", path=path, line=key_node.start_mark.line + 1, field=key,
+            problems.append(problem("E404", path=path, line=node_line(key_node), field=key,
                                     key=key, allowed=", ".join(TOP_KEYS)))
         elif key in top:
-            problems.append(problem("E403", path=path, line=key_node.start_mark.line + 1, field=key,
+            problems.append(problem("E403", path=path, line=node_line(key_node), field=key,
                                     expected=f"'{key}' once", found="it twice"))
         else:
             top[key] = value_node
@@ -348,10 +344,10 @@ def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, 
         node = top["analyst"]
         value = _scalar_text(node)
         if value is None:
-            problems.append(problem("E403", path=path, line=node.start_mark.line + 1, field="analyst",
+            problems.append(problem("E403", path=path, line=node_line(node), field="analyst",
                                     expected="the analyst's name", found=_kind(node)))
         elif not value.strip():
-            problems.append(problem("E411", path=path, line=node.start_mark.line + 1, field="analyst"))
+            problems.append(problem("E411", path=path, line=node_line(node), field="analyst"))
         else:
             analyst = value.strip()
     entries: list[OverrideEntry] = []
@@ -362,11 +358,11 @@ def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, 
     elif isinstance(seq, yaml.SequenceNode):
         items = list(seq.value)
     elif not (isinstance(seq, yaml.ScalarNode) and seq.tag.endswith(":null")):
-        problems.append(problem("E403", path=path, line=seq.start_mark.line + 1, field="overrides",
+        problems.append(problem("E403", path=path, line=node_line(seq), field="overrides",
                                 expected="a list of entries", found=_kind(seq)))
     known = list(codebook.ids) if codebook is not None else None
     for i, item in enumerate(items):
-        line = item.start_mark.line + 1
+        line = node_line(item)
         where = f"overrides[{i}]"
         if not isinstance(item, yaml.MappingNode):
             problems.append(problem("E403", path=path, line=line, field=where,
@@ -377,7 +373,7 @@ def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, 
         ok = True
         for key_node, value_node in item.value:
             key = _scalar_text(key_node) or ""
-            kline = key_node.start_mark.line + 1
+            kline = node_line(key_node)
             if key not in ENTRY_KEYS:
                 problems.append(problem("E404", path=path, line=kline, field=f"{where}.{key}",
                                         key=key, allowed=", ".join(ENTRY_KEYS)))
@@ -390,7 +386,7 @@ def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, 
                 continue
             value = _scalar_text(value_node)
             if value is None:
-                problems.append(problem("E403", path=path, line=value_node.start_mark.line + 1,
+                problems.append(problem("E403", path=path, line=node_line(value_node),
                                         field=f"{where}.{key}", expected="text", found=_kind(value_node)))
                 bad.add(key)
                 ok = False
@@ -699,7 +695,7 @@ def _append(text: str, root: yaml.MappingNode, entry: OverrideEntry, path: str) 
             head += newline
         return head + _entry_text(entry, indent, newline) + text[pos:]
     if isinstance(seq, yaml.SequenceNode) and seq.value:
-        raise OverridesError(problem("E415", path=path, line=seq.start_mark.line + 1, field="overrides",
+        raise OverridesError(problem("E415", path=path, line=node_line(seq), field="overrides",
                                      why="'overrides' is written as a [flow, list]; write it as a block list ('- action: ...' lines)"))
     block = newline + _entry_text(entry, 2, newline)
     if seq is None:

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from ._yaml import KEY, error_place, load_with_lines
 from .errors import FindingsError, Problem, problem
 
 __all__ = [
@@ -215,34 +216,6 @@ class ReportTargets:
         )
 
 
-class _Loader(yaml.SafeLoader):
-    """A SafeLoader that records each mapping's line, so problems can name it."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    out = _Lined(mapping)
-    out.line = node.start_mark.line + 1
-    out.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-    return out
-
-
-class _Lined(dict):  # noqa: FURB189 - a dict that also knows where it came from
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line(obj: Any, key: str | None = None) -> int | None:
-    if isinstance(obj, _Lined):
-        if key is not None and key in getattr(obj, "key_lines", {}):
-            return obj.key_lines[key]
-        return obj.line
-    return None
-
-
 def load_targets(
     path: str | os.PathLike[str] = "data/reference/report_targets.yaml",
     *,
@@ -279,16 +252,20 @@ def load_targets(
     if not p.is_file():
         raise FindingsError(problem("E501", path=where))
     try:
-        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        raw, lines = load_with_lines(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise FindingsError(
-            problem("E502", path=where, line=None if mark is None else mark.line + 1, error=str(exc).splitlines()[0])
-        ) from exc
+        line, _ = error_place(exc)
+        raise FindingsError(problem("E502", path=where, line=line, error=str(exc).splitlines()[0])) from exc
     problems: list[Problem] = []
 
-    def bad(field_: str, expected: str, found: Any, obj: Any = None, key: str | None = None) -> None:
-        problems.append(problem("E503", path=where, line=_line(obj, key), field=field_, expected=expected, found=repr(found)))
+    def at(obj: tuple[Any, ...] | None, key: Any = None) -> int | None:
+        """The line of ``key`` in the mapping at path ``obj``, else of that mapping (None: no place)."""
+        if obj is None:
+            return None
+        return lines(*obj) if key is None else lines(*obj, key, KEY)
+
+    def bad(field_: str, expected: str, found: Any, obj: tuple[Any, ...] | None = None, key: Any = None) -> None:
+        problems.append(problem("E503", path=where, line=at(obj, key), field=field_, expected=expected, found=repr(found)))
 
     if not isinstance(raw, dict):
         raise FindingsError(problem("E503", path=where, expected="a mapping with councils, codes, appendix_two", found=type(raw).__name__))
@@ -299,55 +276,56 @@ def load_targets(
     councils: list[Council] = []
     raw_councils = raw.get("councils")
     if not isinstance(raw_councils, list) or not raw_councils:
-        bad("councils", "a non-empty list of {id, name, type}", raw_councils, raw, "councils")
+        bad("councils", "a non-empty list of {id, name, type}", raw_councils, (), "councils")
         raw_councils = []
     seen: set[str] = set()
     for i, c in enumerate(raw_councils):
         if not isinstance(c, dict) or not all(isinstance(c.get(k), str) and c.get(k) for k in ("id", "name", "type")):
-            bad(f"councils[{i}]", "{id, name, type}, each a non-empty string", c, c if isinstance(c, dict) else raw, None if isinstance(c, dict) else "councils")
+            bad(f"councils[{i}]", "{id, name, type}, each a non-empty string", c, ("councils", i) if isinstance(c, dict) else (), None if isinstance(c, dict) else "councils")
             continue
         if c["id"] in seen:
-            problems.append(problem("E516", path=where, line=_line(c), field=f"councils[{i}].id", what="council id", value=c["id"]))
+            problems.append(problem("E516", path=where, line=at(("councils", i)), field=f"councils[{i}].id", what="council id", value=c["id"]))
             continue
         seen.add(c["id"])
         councils.append(Council(c["id"], c["name"], c["type"]))
     council_ids = [c.id for c in councils]
     known_councils = ", ".join(council_ids)
 
-    def check_council(cid: Any, field_: str, obj: Any, key: str | None = None) -> bool:
+    def check_council(cid: Any, field_: str, obj: tuple[Any, ...], key: Any = None) -> bool:
         if cid not in seen:
-            problems.append(problem("E504", path=where, line=_line(obj, key), field=field_, council=cid, known=known_councils))
+            problems.append(problem("E504", path=where, line=at(obj, key), field=field_, council=cid, known=known_councils))
             return False
         return True
 
-    def check_code(code: Any, field_: str, obj: Any, key: str | None = None) -> bool:
+    def check_code(code: Any, field_: str, obj: tuple[Any, ...], key: Any = None) -> bool:
         if known_codes is not None and code not in known_codes:
-            problems.append(problem("E505", path=where, line=_line(obj, key), field=field_, code=code, known=", ".join(known_codes)))
+            problems.append(problem("E505", path=where, line=at(obj, key), field=field_, code=code, known=", ".join(known_codes)))
             return False
         return True
 
     # --- chart ---------------------------------------------------------------------------
     chart = raw.get("chart") or {}
     if not isinstance(chart, dict):
-        bad("chart", "a mapping {title, unit}", chart, raw, "chart")
+        bad("chart", "a mapping {title, unit}", chart, (), "chart")
         chart = {}
 
     # --- codes ---------------------------------------------------------------------------
     targets: dict[str, CodeTarget] = {}
     raw_codes = raw.get("codes")
     if not isinstance(raw_codes, dict) or not raw_codes:
-        bad("codes", "a mapping of code id -> {statement, count, named, members}", raw_codes, raw, "codes")
+        bad("codes", "a mapping of code id -> {statement, count, named, members}", raw_codes, (), "codes")
         raw_codes = {}
     for code, spec in raw_codes.items():
         f = f"codes.{code}"
-        if not check_code(code, f, raw_codes, code):
+        if not check_code(code, f, ("codes",), code):
             continue
         if not isinstance(spec, dict):
-            bad(f, "a mapping {statement, count, named, members}", spec, raw_codes, code)
+            bad(f, "a mapping {statement, count, named, members}", spec, ("codes",), code)
             continue
+        spec_at = ("codes", code)
         statement = spec.get("statement")
         if not isinstance(statement, str) or not statement.strip():
-            bad(f"{f}.statement", "the report's sentence, a non-empty string", statement, spec, "statement")
+            bad(f"{f}.statement", "the report's sentence, a non-empty string", statement, spec_at, "statement")
             statement = ""
         cnt = spec.get("count")
         count = None
@@ -359,33 +337,33 @@ def load_targets(
         ):
             count = CountTarget(cnt["min"], cnt["max"])
         else:
-            problems.append(problem("E506", path=where, line=_line(spec, "count"), field=f"{f}.count", cases=len(councils), found=repr(cnt)))
+            problems.append(problem("E506", path=where, line=at(spec_at, "count"), field=f"{f}.count", cases=len(councils), found=repr(cnt)))
         named_raw = spec.get("named", [])
         named: list[str] = []
         if not isinstance(named_raw, list):
-            bad(f"{f}.named", "a list of council ids", named_raw, spec, "named")
+            bad(f"{f}.named", "a list of council ids", named_raw, spec_at, "named")
         else:
-            named = [n for n in named_raw if check_council(n, f"{f}.named", spec, "named")]
+            named = [n for n in named_raw if check_council(n, f"{f}.named", spec_at, "named")]
         members_raw = spec.get("members", {})
         members: list[Member] = []
         if not isinstance(members_raw, dict):
-            bad(f"{f}.members", "a mapping council -> basis", members_raw, spec, "members")
+            bad(f"{f}.members", "a mapping council -> basis", members_raw, spec_at, "members")
             members_raw = {}
         for cid, basis in members_raw.items():
             mf = f"{f}.members.{cid}"
-            if not check_council(cid, mf, members_raw, cid):
+            if not check_council(cid, mf, (*spec_at, "members"), cid):
                 continue
             why = ""
             if isinstance(basis, dict):
                 why = basis.get("why", "") or ""
                 basis = basis.get("basis")
             if basis not in MEMBER_BASES:
-                bad(mf, f"a basis, one of {', '.join(MEMBER_BASES)}", basis, members_raw, cid)
+                bad(mf, f"a basis, one of {', '.join(MEMBER_BASES)}", basis, (*spec_at, "members"), cid)
                 continue
             members.append(Member(cid, basis, str(why)))
         members.sort(key=lambda m: council_ids.index(m.council))
         if count is not None and members and not count.met_by(len(members)):
-            bad(f"{f}.members", f"{count} member(s) to meet the count", len(members), spec, "members")
+            bad(f"{f}.members", f"{count} member(s) to meet the count", len(members), spec_at, "members")
         if count is not None:
             targets[code] = CodeTarget(
                 code=code,
@@ -399,40 +377,43 @@ def load_targets(
     # --- appendix two --------------------------------------------------------------------
     groups: list[AppendixGroup] = []
     app = raw.get("appendix_two")
+    app_at: tuple[Any, ...] | None = ("appendix_two",)
     if not isinstance(app, dict) or not isinstance(app.get("groups"), list):
-        bad("appendix_two", "a mapping {title, groups: [...]}", app, raw, "appendix_two")
-        app = {"groups": []}
+        bad("appendix_two", "a mapping {title, groups: [...]}", app, (), "appendix_two")
+        app, app_at = {"groups": []}, None  # a stand-in, with no place in the file
     listed: set[str] = set()
     for gi, g in enumerate(app["groups"]):
         gf = f"appendix_two.groups[{gi}]"
+        g_at = ("appendix_two", "groups", gi)
         if not isinstance(g, dict) or not isinstance(g.get("councils"), dict):
-            bad(gf, "{type, heading, councils: {council: [items]}}", g, g if isinstance(g, dict) else app, None if isinstance(g, dict) else "groups")
+            bad(gf, "{type, heading, councils: {council: [items]}}", g, g_at if isinstance(g, dict) else app_at, None if isinstance(g, dict) else "groups")
             continue
         items: list[AppendixItem] = []
         gcouncils: list[str] = []
         for cid, its in g["councils"].items():
             cf = f"{gf}.councils.{cid}"
-            if not check_council(cid, cf, g["councils"], cid):
+            if not check_council(cid, cf, (*g_at, "councils"), cid):
                 continue
             if cid in listed:
-                problems.append(problem("E516", path=where, line=_line(g["councils"], cid), field=cf, what="Appendix Two council", value=cid))
+                problems.append(problem("E516", path=where, line=at((*g_at, "councils"), cid), field=cf, what="Appendix Two council", value=cid))
                 continue
             listed.add(cid)
             gcouncils.append(cid)
             if not isinstance(its, list) or not its:
-                bad(cf, "a non-empty list of {item, codes}", its, g["councils"], cid)
+                bad(cf, "a non-empty list of {item, codes}", its, (*g_at, "councils"), cid)
                 continue
             for ii, it in enumerate(its):
                 itf = f"{cf}[{ii}]"
+                it_at = (*g_at, "councils", cid, ii)
                 if (
                     not isinstance(it, dict)
                     or not isinstance(it.get("item"), str)
                     or not isinstance(it.get("codes"), list)
                     or not it["codes"]
                 ):
-                    bad(itf, "{item: text, codes: [code, ...]}", it, it if isinstance(it, dict) else g["councils"], None if isinstance(it, dict) else cid)
+                    bad(itf, "{item: text, codes: [code, ...]}", it, it_at if isinstance(it, dict) else (*g_at, "councils"), None if isinstance(it, dict) else cid)
                     continue
-                ok = all([check_code(c, f"{itf}.codes", it, "codes") for c in it["codes"]])
+                ok = all([check_code(c, f"{itf}.codes", it_at, "codes") for c in it["codes"]])
                 if ok:
                     items.append(AppendixItem(cid, it["item"], tuple(it["codes"])))
         groups.append(
@@ -446,7 +427,7 @@ def load_targets(
     if app.get("groups") is not None:
         for c in councils:
             if c.id not in listed:
-                problems.append(problem("E515", path=where, line=_line(app, "groups"), field="appendix_two", council=c.id))
+                problems.append(problem("E515", path=where, line=at(app_at, "groups"), field="appendix_two", council=c.id))
 
     notes_raw = raw.get("notes", []) or []
     if problems:
