@@ -36,6 +36,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from ._yaml import error_place
 from .errors import Problem, TranscriptError, problem
 
 __all__ = [
@@ -248,10 +249,9 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
         # LibYAML's C loader when present: the pure-Python one costs as much as tokenizing.
         meta = yaml.load(raw, Loader=_YAML_LOADER) if raw.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1  # +1 for the fence, +1 to count from 1
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise TranscriptError(problem("E005", path=path, line=line, error=reason)) from exc
+        line, reason = error_place(exc)
+        # The YAML text starts after the opening fence, on the file's second line.
+        raise TranscriptError(problem("E005", path=path, line=line + 1 if line else 1, error=reason)) from exc
     if not isinstance(meta, dict):
         raise TranscriptError(problem("E006", path=path, line=2, found=type(meta).__name__))
     body_start = close.end() + 1 if close.end() < len(text) else close.end()
