@@ -32,6 +32,7 @@ Public API: :func:`compile_codebook`, :func:`code_document`, :func:`code_documen
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import math
 import multiprocessing
@@ -685,6 +686,9 @@ def _init_worker(coder: Coder) -> None:
     global _WORKER_CODER
     _WORKER_CODER = coder
     get_nlp()
+    # The pipeline, the lemma table and the coder live as long as the worker: keep the
+    # garbage collector from scanning them again and again.
+    gc.freeze()
 
 
 def _code_batch(batch: Sequence[Document]) -> list[tuple[Any, ...]]:
