@@ -79,6 +79,7 @@ __all__ = [
     "ratings_from_codings",
     "read_analyst_coding",
     "read_coding",
+    "read_qdpx",
     "units_table",
     "write_comparison",
 ]
@@ -1337,12 +1338,16 @@ class AnalystCoding:
         The documents the analyst reviewed; None: as :func:`ratings_from_codings` infers.
     path : str
         Where it came from (``""`` if built in memory).
+    notes : tuple of str
+        What the reader set aside or changed and the user should know (e.g. a REFI-QDA project
+        source that matches no transcript); empty for most inputs.
     """
 
     analyst: str
     codings: pd.DataFrame
     reviewed: frozenset[str] | None = None
     path: str = ""
+    notes: tuple[str, ...] = ()
 
 
 def read_analyst_coding(
@@ -1521,7 +1526,9 @@ def load_codings(
     - a gold coding (``data/gold/``: a folder of, or one, CSV with columns ``document, turn,
       code, quote, reason``; :func:`casecoder.evaluate.read_gold`): analyst ``gold``, the
       documents it names reviewed;
-    - a codings table (``.csv``/``.parquet``, see :func:`read_coding`).
+    - a codings table (``.csv``/``.parquet``, see :func:`read_coding`);
+    - a REFI-QDA project (``.qdpx``, see :func:`read_qdpx`): **one analyst per user** who made
+      codings, so one source may give several entries.
 
     Parameters
     ----------
@@ -1535,11 +1542,11 @@ def load_codings(
     Returns
     -------
     list of AnalystCoding
-        In the order of ``sources``.
+        In the order of ``sources`` (a ``.qdpx`` contributes its users in name order).
 
     Raises
     ------
-    AgreementError, CodingsError, OverridesError
+    AgreementError, CodingsError, OverridesError, RefiError
         Whatever the input's reader finds, each problem with its file.
     """
     import yaml
@@ -1563,6 +1570,9 @@ def load_codings(
             out.append(AnalystCoding("casecoder", patterns_only(), all_docs, AUTO))
             continue
         p = Path(source)
+        if p.suffix.lower() == ".qdpx":
+            out.extend(read_qdpx(p, documents, codebook=codebook))
+            continue
         if _is_gold(p):
             out.append(_gold_coding(p, documents, codebook))
             continue
@@ -1578,6 +1588,166 @@ def load_codings(
                 out.append(AnalystCoding(_analyst_name(reviewed), reviewed, all_docs, str(p)))
                 continue
         out.append(read_coding(p, documents, codebook=codebook))
+    return out
+
+
+def _doc_key(name: str) -> str:
+    """A source or document name compared loosely: no suffix, case, spaces, ``-`` or ``_``."""
+    import re
+
+    base = name.strip()
+    stem, dot, suffix = base.rpartition(".")
+    if dot and stem and suffix.lower() in ("txt", "md", "docx", "doc", "rtf", "pdf", "odt", "html", "htm"):
+        base = stem
+    return re.sub(r"[\s_\-]+", "_", base.casefold()).strip("_")
+
+
+def _first_difference(a: str, b: str) -> str:
+    """Where two texts first differ, in words, with a few characters of each."""
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return (f"{len(a):,} characters in the project, {len(b):,} in the transcript; first difference at "
+            f"character {i:,}: {a[max(i - 15, 0):i + 25]!r} in the project, {b[max(i - 15, 0):i + 25]!r} in the "
+            "transcript")
+
+
+def read_qdpx(
+    path: str | os.PathLike[str],
+    documents: Sequence[Document],
+    *,
+    codebook: Codebook | None = None,
+) -> list[AnalystCoding]:
+    """Read a REFI-QDA project (``.qdpx`` from NVivo, ATLAS.ti, MAXQDA, ...): one analyst per user.
+
+    The project is read by :func:`casecoder.refi.import_qdpx` (codes matched to ``codebook`` by
+    GUID, id or label; positions in the tool's convention). Each text source is then matched to
+    one of ``documents``: by id equal to the source's document id (its name without ``.txt``
+    etc.), else by the same name ignoring case, spaces, ``-`` and ``_`` when only one transcript
+    has it. A source that matches no transcript is left out and named in ``notes``.
+
+    **Same text.** The codings are kept only on the words they were made on:
+
+    - the source text equals the transcript text (after the BOM and line ends are normalised,
+      as import does): offsets are kept;
+    - the transcript text occurs **exactly once** inside the source text (a tool given the raw
+      file, front matter and all): codings are moved by that offset (re-anchored), and those
+      outside the transcript's part (in the front matter) are named in ``notes``;
+    - otherwise the project refuses with E619, naming the source, the transcript and the first
+      difference.
+
+    Every matched source counts as **reviewed by every user** of the project (as in NVivo's
+    coding comparison: a source in the project that a user did not code is "not coded" for
+    them, not missing). Each user becomes one :class:`AnalystCoding`, named as the project
+    names the user (:attr:`casecoder.refi.ImportReport.analysts`).
+
+    Parameters
+    ----------
+    path : path
+        The ``.qdpx`` file.
+    documents : sequence of Document
+        Our transcripts.
+    codebook : Codebook, optional
+        Codes are matched to it, and every coded code must be in it (E604).
+
+    Returns
+    -------
+    list of AnalystCoding
+        One per user who made codings, by name; ``path`` is ``<file>#<user>`` and ``notes``
+        what was left out (unmatched sources, codings outside the transcript, selections the
+        import skipped).
+
+    Raises
+    ------
+    RefiError
+        The file cannot be read as a REFI-QDA project (E7xx).
+    AgreementError
+        E618 no source matches a transcript; E619 a source's text differs from its transcript;
+        E604 an unknown code; E605 no user made a coding.
+    """
+    from .refi import import_qdpx
+    from .schema import empty_codings, normalise_codings
+
+    p = Path(path)
+    project = import_qdpx(p, codebook)
+    ours = {d.id: d for d in documents}
+    by_key: dict[str, list[str]] = {}
+    for d in ours:
+        by_key.setdefault(_doc_key(d), []).append(d)
+    notes: list[str] = []
+    problems: list[Problem] = []
+    target: dict[str, tuple[str, int]] = {}  # project document id -> (our id, offset of our text in theirs)
+    claimed: dict[str, str] = {}
+    unmatched: list[str] = []
+    for src in project.documents:
+        ours_id = src.id if src.id in ours else None
+        if ours_id is None:
+            cands = by_key.get(_doc_key(src.id), [])
+            ours_id = cands[0] if len(cands) == 1 else None
+        if ours_id is None:
+            unmatched.append(src.id)
+            continue
+        if ours_id in claimed:
+            notes.append(f"project source '{src.id}' matches transcript '{ours_id}', as source '{claimed[ours_id]}' "
+                         "already does; its codings are left out")
+            continue
+        text = ours[ours_id].text
+        if src.text == text:
+            offset = 0
+        else:
+            offset = src.text.find(text) if text else -1
+            if offset < 0 or src.text.find(text, offset + 1) >= 0:
+                problems.append(problem("E619", path=str(p), field=f"source {src.id}", source=src.id, document=ours_id,
+                                        detail=_first_difference(src.text, text)))
+                continue
+            notes.append(f"project source '{src.id}' holds transcript '{ours_id}' from character {offset:,} "
+                         f"(and {len(src.text) - offset - len(text):,} characters after it); codings re-anchored by "
+                         "that offset")
+        claimed[ours_id] = src.id
+        target[src.id] = (ours_id, offset)
+    if problems:
+        raise AgreementError(problems)
+    for s in unmatched:
+        notes.append(f"project source '{s}' matches no transcript; its codings are left out")
+    if not target:
+        raise AgreementError(problem(
+            "E618", path=str(p), sources=", ".join(unmatched) or "none with text",
+            known=", ".join(sorted(ours)[:10]) + (", ..." if len(ours) > 10 else "")))
+    for issue in project.report.skipped:
+        notes.append(f"not imported: {issue}")
+    reviewed = frozenset(doc for doc, _ in target.values())
+
+    table = project.codings
+    keep = table["document"].astype(str).map(lambda d: d in target).to_numpy(dtype=bool) if len(table) else np.zeros(0, bool)
+    table = table[keep].reset_index(drop=True)
+    rows: list[dict[str, Any]] = []
+    for r in table.itertuples(index=False):
+        doc_id, offset = target[r.document]
+        doc = ours[doc_id]
+        a, b = int(r.start) - offset, int(r.end) - offset
+        if a < 0 or b > len(doc.text):
+            notes.append(f"{r.analyst}: coding {r.code!r} at {r.start}:{r.end} of source '{r.document}' lies outside "
+                         f"the transcript's text ({_short(str(r.text))!r}); left out")
+            continue
+        turn = next((t for t in doc.turns if t.start <= a < t.end), None)
+        rows.append({
+            "document": doc_id, "case": doc.case, "section": turn.section if turn else "",
+            "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "", "segment": -1,
+            "start": a, "end": b, "text": doc.text[a:b], "code": r.code, "rule": r.rule, "source": "manual",
+            "analyst": r.analyst, "status": "coded", "reason": "", "note": r.note,
+        })
+    moved = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
+    users = sorted(set(project.report.analysts.values()) | set(moved["analyst"].astype(str)))
+    if not users:
+        raise AgreementError(problem("E605", path=str(p), why="no user of the project made a coding of a text source"))
+    out: list[AnalystCoding] = []
+    for user in users:
+        mine = moved[moved["analyst"].astype(str) == user].reset_index(drop=True)
+        where = f"{p}#{user}"
+        if len(mine):
+            # the same checks as a codings table: codes in the codebook (E604), text at the offsets (E608)
+            checked = _checked_table(mine, documents, codebook=codebook, where=where).codings
+        else:
+            checked = empty_codings()
+        out.append(AnalystCoding(user, checked, reviewed, where, tuple(notes)))
     return out
 
 

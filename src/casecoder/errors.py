@@ -160,6 +160,8 @@ MESSAGES: dict[str, str] = {
     "E615": "document '{document}' has a coding but is not in 'reviewed'; add it to 'reviewed' (a coding of an unreviewed document would be ignored)",
     "E616": "cannot read '{path}' as one analyst's coding: {why}",
     "E617": "two inputs name analyst '{analyst}' ({first} and {second}); each input must be a different analyst",
+    "E618": "no source of the REFI-QDA project matches a transcript (project sources: {sources}; transcripts: {known}); a source matches the transcript whose id is its name (without .txt/.docx/...); point --transcripts at the folder the project was coded from",
+    "E619": "the text of project source '{source}' differs from transcript '{document}' ({detail}); its codings would fall on other words: code the current transcript (casecoder export-qdpx writes it) or point --transcripts at the version that was coded",
     # --- E7xx REFI-QDA ----------------------------------------------------------------------
     "E701": "REFI-QDA file not found: {path}",
     "E702": "not a zip archive; a .qdpx project is a zip holding project.qde (export it again from the tool as REFI-QDA project)",

@@ -19,6 +19,9 @@ Each INPUT is one analyst; the name comes from the file:
   OVERRIDES.yaml       the reviewed coding: patterns plus that analyst's overrides
   ANALYST.yaml         an anchored analyst coding (analyst:, reviewed:, codings:)
   CODINGS.csv|.parquet a codings table
+  PROJECT.qdpx         a REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, ...): one analyst per
+                       user; sources matched to transcripts by name, their text must be the
+                       transcript's (see docs/AGREEMENT.md)
 
 A coding counts for every unit it overlaps (--min-overlap S: only where it covers at least the
 share S of the unit). A document an analyst did not review is missing for them, not "not coded".
@@ -31,6 +34,7 @@ examples:
   casecoder compare auto overrides/alice.yaml
   casecoder compare overrides/alice.yaml data/analysts/demo-analyst-b.yaml --unit sentence
   casecoder compare a.csv b.csv c.csv --unit turn --codes partnerships,considered_risk
+  casecoder compare nvivo.qdpx data/analysts/demo-analyst-b.yaml
 """
 
 
@@ -79,6 +83,14 @@ def run(args: argparse.Namespace) -> int:
     documents = read_corpus(args.transcripts, case_key=codebook.settings.get("case_key", "council"))
     codes = [c.strip() for c in args.codes.split(",") if c.strip()] if args.codes else None
     inputs = load_codings(args.inputs, documents, codebook=codebook, jobs=args.jobs)
+    # what a reader left out (a .qdpx source matching no transcript, ...): once per file
+    shown: set[tuple[str, str]] = set()
+    for c in inputs:
+        where = c.path.split("#", 1)[0]
+        for note in c.notes:
+            if (where, note) not in shown:
+                shown.add((where, note))
+                print(f"note: {where}: {note}")
     result = compare(
         inputs, documents, unit=args.unit, codes=codes, codebook=codebook, min_overlap=args.min_overlap,
         include_interviewer=args.include_interviewer, replicates=args.replicates, seed=args.seed, cluster=args.cluster,
