@@ -586,8 +586,11 @@ def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, 
         if s < 0 or p >= b:
             continue  # a token outside every sentence
         singles, fixed, nfas = anchored[fl[p]]
-        for r in singles:
-            matches.append((r, p, p + 1))
+        if singles:
+            for r in singles:
+                matches.append((r, p, p + 1))
+            if not fixed and not nfas:
+                continue
         for rel, table in fixed:
             q = p + rel
             if q < a or q >= b:
