@@ -245,6 +245,8 @@ def _coded(text: str, coder: Coder, **kw) -> pd.DataFrame:
     ("We never took risks in that period.", "considered_risk"),
     ("We didn't have the budget to invest in new ideas.", "resource_innovation"),
     ("We did not consult staff about the restructure.", "engage_employees"),
+    ("Culture isn't what we would single out.", "innovative_culture"),       # negated after it
+    ("Risk appetite was never discussed by the board.", "considered_risk"),
 ])
 def test_coder_negated_match_is_excluded(coder: Coder, text: str, code: str) -> None:
     rows = _coded(text, coder)
@@ -257,6 +259,7 @@ def test_coder_negated_match_is_excluded(coder: Coder, text: str, code: str) -> 
     ("We never hesitated, and we took calculated risks.", "considered_risk"),  # new clause
     ("It wasn't easy, but we invested in a small innovation team.", "resource_innovation"),
     ("Not only did we take risks, we learned from failure.", "considered_risk"),  # "not only"
+    ("The partnership isn't just about money.", "partnerships"),  # "not just" after it
 ])
 def test_coder_negation_stops_at_the_clause(coder: Coder, text: str, code: str) -> None:
     rows = _coded(text, coder)

@@ -84,6 +84,12 @@ BOUNDARY_WORDS: tuple[str, ...] = (
 )
 #: "and"/"or" followed by a subject pronoun starts a new clause ("..., and we invested").
 CLAUSE_CONJUNCTIONS: tuple[str, ...] = ("and", "or")
+#: "culture isn't", "risk was never": an auxiliary right after a match, then one of these.
+AUXILIARIES: tuple[str, ...] = (
+    "is", "was", "are", "were", "be", "been", "'s", "’s", "do", "does", "did", "has", "have",
+    "had", "can", "could", "will", "would", "should", "may", "might", "must", "ca", "wo",
+)
+POST_NEGATORS: tuple[str, ...] = ("not", "n't", "n’t", "nt", "never")
 SUBJECTS: tuple[str, ...] = ("i", "we", "you", "he", "she", "they", "it", "there", "this", "that", "people", "everyone")
 
 _ONE, _OPT, _STAR = 0, 1, 2
@@ -143,6 +149,8 @@ class Coder:
     subjects: frozenset[int]
     code_interviewer: bool = False
     codebook_path: str = ""
+    auxiliaries: frozenset[int] = frozenset()
+    post_negators: frozenset[int] = frozenset()
 
     def __repr__(self) -> str:
         return (f"Coder({len(self.codes)} codes, {len(self.rules)} rules, "
@@ -383,6 +391,8 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         subjects=hashed(SUBJECTS),
         code_interviewer=code_interviewer,
         codebook_path=codebook.path,
+        auxiliaries=hashed(AUXILIARIES),
+        post_negators=hashed(POST_NEGATORS),
     )
 
 
@@ -536,14 +546,19 @@ def _tokenize(document: Document, coder: Coder, make_doc: Callable[[str], Any]) 
     return _Tokens(lower, idx, form)
 
 
-def _negated(coder: Coder, lower: list[int], start: int) -> bool:
-    """Is there a negator before token ``start`` in its clause?
+def _negated(coder: Coder, lower: list[int], start: int, end: int) -> bool:
+    """Is the match of tokens ``start:end`` negated in its clause?
 
     ``lower`` holds the sentence's lower-case hashes. Scanning back from the match, a clause
     boundary (``,`` ``;`` ``:`` dashes, brackets, "but", "although"..., or "and"/"or" before a
     subject pronoun) stops the search; a negator ("not", "n't", "no", "never", "without"...)
-    not followed by "only"/"just"/"doubt"/"least" negates the match.
+    not followed by "only"/"just"/"doubt"/"least" negates the match. After the match, an
+    auxiliary then "not"/"n't"/"never" ("culture isn't", "risk was never") negates it too.
     """
+    n = len(lower)
+    if end + 1 < n and lower[end] in coder.auxiliaries and lower[end + 1] in coder.post_negators:
+        if not (end + 2 < n and lower[end + 2] in coder.cancellers):
+            return True
     q = start - 1
     while q >= 0:
         h = lower[q]
@@ -665,7 +680,7 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
                 if not reason:
                     if lower is None:
                         lower = lower_arr[a:hi[s]].tolist()
-                    if _negated(coder, lower, ms - a):
+                    if _negated(coder, lower, ms - a, me - a):
                         reason = "negated"
                 if not reason:
                     chosen = (label, "")
