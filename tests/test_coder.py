@@ -342,7 +342,7 @@ PARAPHRASES = {
     ],
     "disciplined_focus": [
         "We agreed three priorities and let everything else go.",
-        "Don't try to do everything at once.",
+        "Never try to tackle everything in one go.",
     ],
     "learn_from_elsewhere": [
         "We borrowed ideas from cities abroad.",
