@@ -1,4 +1,4 @@
-"""Score the shipped codebook on the held-out sentences (``data/heldout/sentences.csv``).
+"""Score the shipped codebook on a held-out sentence set (default ``data/heldout/sentences.csv``).
 
 The held-out set was written from the code frame alone, by someone who had not seen the patterns, so
 this measures how the patterns generalise rather than how well they fit their own examples.
@@ -6,6 +6,11 @@ Run it by hand and copy its output into docs/HELDOUT.md:
 
     .venv/bin/python benchmarks/eval_heldout.py                  # per-code table, sentence level
     .venv/bin/python benchmarks/eval_heldout.py --errors 200     # and up to 200 misses / false alarms
+    .venv/bin/python benchmarks/eval_heldout.py --set data/heldout-test/sentences.csv   # another set
+
+``--set`` takes any file in the same format (``id, section, text, codes, reason``; one sentence
+per row, ``;``-separated code ids, empty for none). ``data/heldout-test/`` is a TEST set: score it
+once, after the patterns are final, and never tune patterns on its errors.
 
 It prints a Markdown table (one row per code in codebook order, then micro and macro) and,
 with ``--errors``, the misses and false alarms with their text.
@@ -28,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     from casecoder.evaluate import evaluate, read_devset
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--heldout", default=str(ROOT / "data" / "heldout" / "sentences.csv"))
+    ap.add_argument("--set", "--heldout", dest="heldout", metavar="PATH",
+                    default=str(ROOT / "data" / "heldout" / "sentences.csv"),
+                    help="the sentence set to score (default: data/heldout/sentences.csv)")
     ap.add_argument("--codebook", default=str(ROOT / "codebook.yaml"))
     ap.add_argument("--errors", type=int, default=0, help="also list this many misses and false alarms")
     args = ap.parse_args(argv)
@@ -36,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     book = load_codebook(args.codebook)
     docs, gold = read_devset(args.heldout, codebook=book)
     res = evaluate(code_documents(docs, book), gold, docs, level="sentence", codes=book.ids)
-    print(f"{len(docs)} sentences, {len(gold)} gold (sentence, code) pairs, level=sentence\n")
+    print(f"{args.heldout}: {len(docs)} sentences, {len(gold)} gold (sentence, code) pairs, level=sentence\n")
     print("| code | gold | predicted | TP | FP | FN | precision | recall | F1 |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in res.scores.to_dict("records"):
