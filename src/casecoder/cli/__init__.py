@@ -20,27 +20,42 @@ __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
+    # the flow: check inputs, code, correct, count, draw, the shipped study end to end
     "validate",
     "code",
     "override",
-    "evaluate",
-    "review",
-    "refi",
     "matrix",
     "chart",
     "reproduce",
+    # beside the flow: read the coding, score it, compare analysts, exchange with other tools
+    "review",
+    "evaluate",
     "compare",
+    "refi",
 )
 
 DESCRIPTION = """\
 casecoder: reproducible qualitative coding of interview transcripts.
 
-Typical session:
-  casecoder validate data/interviews              check codebook and transcripts
-  casecoder code data/interviews --out codings.csv   auto-code every sentence
-  casecoder reproduce --out out/                   the shipped study, end to end
+A typical study (each step writes plain files you can open, diff and re-run):
+  casecoder validate --codebook codebook.yaml transcripts/     check the inputs first
+  casecoder code transcripts/ --out codings.csv --jobs 2          code every sentence
+  casecoder review codings.csv --transcripts transcripts/ --out review/
+                                                       read the coding in a browser
+  casecoder override add interview-03 "we went door to door" involve_residents \\
+      --note "listening to residents" --analyst alex --transcripts transcripts/
+                                                       correct the machine
+  casecoder code transcripts/ --overrides overrides/alex.yaml --out codings.csv
+  casecoder matrix codings.csv --value presence --out matrix.csv   cases x codes
+  casecoder chart codings.csv --out chart                          chart.png, chart.svg
+  casecoder compare auto overrides/alex.yaml --transcripts transcripts/ --out agreement/
+                                                       machine vs reviewed coding
+  casecoder export-qdpx transcripts/ --codings codings.csv --out study.qdpx   to NVivo & co.
+
+The shipped study, end to end: casecoder reproduce --out out/
 
 Run `casecoder COMMAND --help` for what a command does, an example and where it writes.
+Exit status: 0 done, 1 a check failed (e.g. a target missed), 2 bad input or usage.
 """
 
 
