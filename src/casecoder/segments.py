@@ -71,8 +71,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         Non-overlapping spans in order; ``text[start:end]`` is never empty or padded.
     """
     spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
+    # The first sentence starts at the first character that is not white space; every later
+    # one starts where a boundary's white space ends (the look-ahead makes that a character).
+    start = len(text) - len(text.lstrip())
+    for m in _BOUNDARY.finditer(text, start):
         i = m.start()
         # The punctuation is a single "." (a match always starts at the first mark of a run).
         if text[i] == "." and text[i + 1] not in _TERMINALS:
@@ -88,22 +90,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                     continue
         end = m.end()
-        # The sentence ends after the closers, where the white space starts.
+        # The sentence ends after the closers, where the white space starts; it holds at least
+        # the punctuation, so it is never empty, and it needs no trimming.
         close = end - 1
         while text[close].isspace():
             close -= 1
         spans.append((start, close + 1))
         start = end
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            out.append((s, e))
-    return out
+    # The last sentence: up to the last character that is not white space.
+    end = len(text.rstrip())
+    if start < end:
+        spans.append((start, end))
+    return spans
 
 
 def turn_sentences(document_id: str, turn: Turn, first_index: int = 0) -> list[Segment]:
