@@ -209,13 +209,16 @@ def _decode(data: bytes, path: Path) -> str:
             raise TranscriptError(problem("E004", path=path, kind="binary data"))
         warnings.warn(TranscriptWarning(problem("E011", path=path)), stacklevel=3)
         return text
-    if not _looks_like_text(text):
+    # In UTF-8 a control character is its own byte and no other character uses that byte: a
+    # file without those bytes (nearly every one) has no control characters to count.
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data) and not _looks_like_text(text):
         raise TranscriptError(problem("E004", path=path, kind="binary data"))
     return text
 
 
 # Control characters other than \t \n \f \r (a regex: this runs on every file the coder reads).
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20)])
 
 
 def _looks_like_text(text: str) -> bool:
@@ -227,7 +230,9 @@ def _looks_like_text(text: str) -> bool:
 def _normalise(text: str) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:  # (a test is cheaper than two copies of every file)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,7 +308,7 @@ def _text_blocks(body: str) -> list[_Block]:
             if para_start is not None:
                 blocks.append(_Block("para", para_start, para_end))
                 para_start = None
-        elif _HEADING.match(content):
+        elif "#" in content[:4] and _HEADING.match(content):  # (a heading has "#" within 4)
             if para_start is not None:
                 blocks.append(_Block("para", para_start, para_end))
                 para_start = None
