@@ -1,10 +1,15 @@
-"""The held-out sentences (data/heldout/sentences.csv): a regression floor for the shipped codebook.
+"""Sentences written from the code frame alone: regression floors for the shipped codebook.
 
-The set was written from the code frame alone, before its author had seen codebook.yaml, the
-coder or the corpus (data/heldout/README.md), so its scores measure how the patterns generalise.
-The floor asserted here guards against regressions. It is not a target: tuning the patterns to
-these sentences would make the set worthless as a held-out measure. docs/HELDOUT.md has the
-measured table and benchmarks/eval_heldout.py prints it.
+Two sets, each written by someone who had not seen codebook.yaml, the coder or the corpus:
+
+* ``data/heldout/`` was the first held-out set. Its misses were then read to generalise the
+  patterns, so it is now a DEVELOPMENT set: its floors guard the concepts learnt from it.
+* ``data/heldout-test/`` is the TEST set, written while the patterns were being generalised
+  and never read by anyone tuning them. Its scores are the honest measure of how the patterns
+  generalise to speech nobody wrote them for (docs/HELDOUT.md).
+
+Floors guard against regressions; they are not targets. benchmarks/eval_heldout.py prints the
+tables (``--set data/heldout-test/sentences.csv`` for the test set).
 """
 
 from __future__ import annotations
@@ -24,16 +29,18 @@ from casecoder.segments import sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "data" / "heldout" / "sentences.csv"
+HELDOUT_TEST = ROOT / "data" / "heldout-test" / "sentences.csv"
 CODEBOOK = ROOT / "codebook.yaml"
 
-# Regression floors, set below what was measured at sentence level with the codebook of commit
-# 38baa29 (micro F1 0.47, micro precision 0.58, micro recall 0.39; see docs/HELDOUT.md). They
-# are floors against regressions, NOT targets: a change that drops the codebook below them has
-# lost generalisation; a change that raises the scores should come from better patterns written
-# from the code frame, never from these sentences.
-MICRO_F1_FLOOR = 0.40
-MICRO_PRECISION_FLOOR = 0.50
-MICRO_RECALL_FLOOR = 0.30
+# Regression floors (micro F1, precision, recall at sentence level), each set below what was
+# measured (docs/HELDOUT.md). The development set measured 0.89 / 0.82 / 0.96 after its misses
+# were read (0.47 / 0.58 / 0.39 before, at commit 38baa29); the test set measured 0.67 / 0.70 /
+# 0.64, once, with the final codebook. They are floors against regressions, NOT targets.
+FLOORS = {
+    "development": (HELDOUT, {"f1": 0.80, "precision": 0.75, "recall": 0.85}),
+    "test": (HELDOUT_TEST, {"f1": 0.60, "precision": 0.62, "recall": 0.56}),
+}
+MICRO_F1_FLOOR = FLOORS["development"][1]["f1"]
 
 # A run of this many words of a held-out sentence found in codebook.yaml means it was copied. Not
 # fewer: written independently from the same code frame, six sentences already share runs of 5-8
@@ -59,9 +66,14 @@ def book():
     return load_codebook(CODEBOOK)
 
 
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def which(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def heldout(book):
-    return read_devset(HELDOUT, codebook=book)
+def heldout(book, which):
+    return read_devset(FLOORS[which][0], codebook=book)
 
 
 @pytest.fixture(scope="module")
@@ -81,16 +93,15 @@ def test_heldout_set_shape(book, heldout):
     assert sum(d.id not in coded for d in docs) >= 50  # hard sentences that carry no code
 
 
-def test_heldout_scores_above_regression_floor(result):
+def test_heldout_scores_above_regression_floor(result, which):
     table = result.scores.set_index("code")
     for code in table.index[:-2]:  # every code is scored (none is NaN: each has gold units)
         assert table.loc[code, "gold"] >= 8
         assert 0.0 <= table.loc[code, "f1"] <= 1.0
     micro = result.micro
     report = result.table()
-    assert micro["f1"] >= MICRO_F1_FLOOR, report
-    assert micro["precision"] >= MICRO_PRECISION_FLOOR, report
-    assert micro["recall"] >= MICRO_RECALL_FLOOR, report
+    for measure, floor in FLOORS[which][1].items():
+        assert micro[measure] >= floor, report
 
 
 def test_heldout_micro_pools_the_per_code_tables(result):
