@@ -117,6 +117,10 @@ class _Rule:
     fixed: bool                 # every step is a positive single token (no OP)
     steps: tuple[Step, ...]
     others: tuple[frozenset[int], ...]  # the other required words: a sentence lacking one cannot match
+    # ``before`` and ``after`` as :func:`_find` walks them: ``(k, step)``, ``k`` optional
+    # wildcards (``{"OP": "?"}``) merged into the single-token step that follows them.
+    before_plan: tuple[tuple[int, Step], ...] = ()
+    after_plan: tuple[tuple[int, Step], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -354,6 +358,7 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         rules.append(_Rule(
             code=code_id, order=len(rules), label=label, exclusion=exclusion, anchor=anchor,
             before=tuple(reversed(compiled[:anchor])), after=compiled[anchor + 1:],
+            before_plan=_plan(tuple(reversed(compiled[:anchor]))), after_plan=_plan(compiled[anchor + 1:]),
             fixed=all(pos and op == _ONE for pos, _, op in compiled), steps=compiled,
             others=tuple(sorted((forms for k, (pos, forms, op) in enumerate(compiled)
                                  if k != anchor and pos and op == _ONE and forms), key=len)),
@@ -394,6 +399,29 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         auxiliaries=hashed(AUXILIARIES),
         post_negators=hashed(POST_NEGATORS),
     )
+
+
+_WILDCARD: Step = (False, frozenset(), _OPT)
+
+
+def _plan(steps: Sequence[Step]) -> tuple[tuple[int, Step], ...]:
+    """Steps as ``(k, step)``: each run of ``k`` optional wildcards merged into the
+    single-token step after it ("work {?} {?} with": "with" one to three tokens on), which
+    :func:`_find` tests in one pass over at most ``k + 1`` positions."""
+    plan: list[tuple[int, Step]] = []
+    k = 0
+    for step in steps:
+        if step == _WILDCARD:
+            k += 1
+            continue
+        if step[2] == _ONE:
+            plan.append((k, step))
+        else:
+            plan.extend([(0, _WILDCARD)] * k)
+            plan.append((0, step))
+        k = 0
+    plan.extend([(0, _WILDCARD)] * k)
+    return tuple(plan)
 
 
 def _anchor_slot(rules: Sequence[_Rule]) -> tuple[tuple[int, ...], tuple[tuple[int, dict[int, list[Any]]], ...], tuple[Any, ...]]:
@@ -479,16 +507,54 @@ def _find(rule: _Rule, fl: list[int], p: int, a: int, b: int) -> list[tuple[int,
             if fl[s + k] not in forms:
                 return []
         return [(s, e)]
-    starts = {p}
-    for step in rule.before:
+    # While the walk has not branched (one position), a single-token step, with the optional
+    # wildcards before it, is tested in place; after that, sets of positions (an NFA).
+    starts: set[int] | None = None
+    first = p
+    for k, step in rule.before_plan:
+        pos, forms, op = step
+        if starts is None:
+            if op == _ONE:
+                if k == 0:
+                    if first > a and (fl[first - 1] in forms) == pos:
+                        first -= 1
+                        continue
+                    return []
+                starts = {q for q in range(max(a, first - 1 - k), first) if (fl[q] in forms) == pos}
+                if not starts:
+                    return []
+                continue
+            starts = {first}
+        for _ in range(k):
+            starts = _backward(starts, _WILDCARD, fl, a)
         starts = _backward(starts, step, fl, a)
         if not starts:
             return []
-    ends = {p + 1}
-    for step in rule.after:
+    ends: set[int] | None = None
+    last = p + 1
+    for k, step in rule.after_plan:
+        pos, forms, op = step
+        if ends is None:
+            if op == _ONE:
+                if k == 0:
+                    if last < b and (fl[last] in forms) == pos:
+                        last += 1
+                        continue
+                    return []
+                ends = {q + 1 for q in range(last, min(last + k, b - 1) + 1) if (fl[q] in forms) == pos}
+                if not ends:
+                    return []
+                continue
+            ends = {last}
+        for _ in range(k):
+            ends = _forward(ends, _WILDCARD, fl, b)
         ends = _forward(ends, step, fl, b)
         if not ends:
             return []
+    if starts is None:
+        starts = {first}
+    if ends is None:
+        return [(s, last) for s in starts]
     return [(s, e) for s in starts for e in ends]
 
 
