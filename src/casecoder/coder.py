@@ -155,6 +155,9 @@ class Coder:
     codebook_path: str = ""
     auxiliaries: frozenset[int] = frozenset()
     post_negators: frozenset[int] = frozenset()
+    # By form id: a bit for each set of words some token pattern requires ("others") that
+    # holds the form; a sentence's bits, OR-ed, say at once which patterns could match there.
+    word_bits: tuple[int, ...] = ()
 
     def __repr__(self) -> str:
         return (f"Coder({len(self.codes)} codes, {len(self.rules)} rules, "
@@ -371,7 +374,17 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
     for r in rules:
         for fid in r.steps[r.anchor][1]:
             per_form[fid].append(r)
-    anchored = tuple(_anchor_slot(rs) if rs else None for rs in per_form)
+    # One bit per distinct set of required words of the token patterns, in rule order.
+    bit_of: dict[frozenset[int], int] = {}
+    for r in rules:
+        if not r.fixed:
+            for forms in r.others:
+                bit_of.setdefault(forms, 1 << len(bit_of))
+    word_bits = [0] * n
+    for forms, bit in bit_of.items():
+        for fid in forms:
+            word_bits[fid] |= bit
+    anchored = tuple(_anchor_slot(rs, bit_of) if rs else None for rs in per_form)
     is_anchor = np.array([slot is not None for slot in anchored], dtype=bool)
     pairs = sorted((_hash(f), fid) for f, fid in c.forms.items())
     hashes = np.array([h for h, _ in pairs] or [0], dtype=np.uint64)
@@ -398,6 +411,7 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         codebook_path=codebook.path,
         auxiliaries=hashed(AUXILIARIES),
         post_negators=hashed(POST_NEGATORS),
+        word_bits=tuple(word_bits),
     )
 
 
@@ -424,7 +438,7 @@ def _plan(steps: Sequence[Step]) -> tuple[tuple[int, Step], ...]:
     return tuple(plan)
 
 
-def _anchor_slot(rules: Sequence[_Rule]) -> tuple[tuple[int, ...], tuple[tuple[int, dict[int, list[Any]]], ...], tuple[Any, ...]]:
+def _anchor_slot(rules: Sequence[_Rule], bit_of: Mapping[frozenset[int], int]) -> tuple[tuple[int, ...], tuple[tuple[int, dict[int, list[Any]]], ...], tuple[Any, ...]]:
     """How the hot loop tries the rules anchored on one word.
 
     Returns ``(singles, fixed, nfas)``:
@@ -434,8 +448,9 @@ def _anchor_slot(rules: Sequence[_Rule]) -> tuple[tuple[int, ...], tuple[tuple[i
       form id of their rarest other word, so that one dictionary look-up rules out every
       phrase that does not continue there; each entry is ``(rule, anchor offset, length,
       checks)`` with ``checks`` the other words, rarest first.
-    - ``nfas``: rules with ``?``/``*``/``+``/``!``, as ``(rule, other required words, rule)``;
-      the other required words are checked against the sentence before :func:`_find` runs.
+    - ``nfas``: rules with ``?``/``*``/``+``/``!``, as ``(rule, required bits, rule)``: the
+      bits (``bit_of``) of the other required words, all of which the sentence must hold
+      (:attr:`Coder.word_bits`) before :func:`_find` runs.
     """
     singles: list[int] = []
     fixed: dict[int, dict[int, list[Any]]] = {}
@@ -452,7 +467,7 @@ def _anchor_slot(rules: Sequence[_Rule]) -> tuple[tuple[int, ...], tuple[tuple[i
             for fid in forms0:
                 table.setdefault(fid, []).append(entry)
         else:
-            nfas.append((rule.order, rule.others, rule))
+            nfas.append((rule.order, sum(bit_of[forms] for forms in set(rule.others)), rule))
     return (tuple(singles), tuple(sorted(fixed.items())), tuple(nfas))
 
 
@@ -653,7 +668,8 @@ def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, 
     found: dict[int, list[tuple[int, int, int]]] = {}
     current = -2
     a = b = 0
-    present: set[int] | None = None
+    present: int | None = None   # the sentence's word bits, when a token pattern needs them
+    word_bits = coder.word_bits
     matches: list[tuple[int, int, int]] = []
     # The hot loop: one pass over the anchor tokens only (see :func:`_anchor_slot`).
     for p, s in zip(nz.tolist(), sid):
@@ -688,14 +704,13 @@ def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, 
                         break
                 else:
                     matches.append((r, s0, s0 + length))
-        for r, others, rule in nfas:
+        for r, required, rule in nfas:
             # A necessary condition before the NFA: every required word is in the sentence.
             if present is None:
-                present = set(fl[a:b])
-            for forms in others:
-                if forms.isdisjoint(present):
-                    break
-            else:
+                present = 0
+                for f in set(fl[a:b]):
+                    present |= word_bits[f]
+            if present & required == required:
                 for ms, me in _find(rule, fl, p, a, b):
                     matches.append((r, ms, me))
     found = {k: v for k, v in found.items() if v}
