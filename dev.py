@@ -2,6 +2,7 @@
 """Set up casecoder in ./.venv and run its main jobs. Needs only Python 3.11+ and pip.
 
     python3 dev.py reproduce [ARGS...]   set up, then reproduce the report into out/
+                                         (ARGS go to `casecoder reproduce`, e.g. --out DIR)
     python3 dev.py test [PYTEST ARGS...] set up (with test tools and a browser), run the tests
     python3 dev.py setup                 only set up
 
@@ -73,7 +74,8 @@ def main(argv: list[str]) -> int:
         return 0
     if job == "reproduce":
         setup("notebooks")
-        return subprocess.run([str(BIN / "casecoder"), "reproduce", *rest], cwd=ROOT).returncode
+        out = [] if any(a == "--out" or a.startswith("--out=") for a in rest) else ["--out", "out"]
+        return subprocess.run([str(BIN / "casecoder"), "reproduce", *out, *rest], cwd=ROOT).returncode
     if job == "test":
         setup("test,notebooks")
         ensure_browser()
