@@ -404,13 +404,46 @@ def _is_word_char(ch: str) -> bool:
 # ============================================================================================
 # schemas
 
+# Pieces the two schemas below share, written once so that they cannot drift apart.
+
+
+def _xsd_open(namespace: str) -> str:
+    """The XML declaration and opening ``<xsd:schema>`` tag of QDA-XML ``namespace`` 1.0."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<xsd:schema xmlns="urn:QDA-XML:{namespace}:1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema"\n'
+        f'  targetNamespace="urn:QDA-XML:{namespace}:1.0" elementFormDefault="qualified"\n'
+        '  attributeFormDefault="unqualified" version="1.0">\n'
+    )
+
+
+_XSD_CODE_TYPE = """  <xsd:complexType name="CodeType">
+    <xsd:sequence>
+      <xsd:element name="Description" type="xsd:string" minOccurs="0"/>
+      <xsd:element name="Code" type="CodeType" minOccurs="0" maxOccurs="unbounded"/>
+    </xsd:sequence>
+    <xsd:attribute name="guid" type="GUIDType" use="required"/>
+    <xsd:attribute name="name" type="xsd:string" use="required"/>
+    <xsd:attribute name="isCodable" type="xsd:boolean" use="required"/>
+    <xsd:attribute name="color" type="RGBType"/>
+  </xsd:complexType>
+"""
+
+_XSD_GUID_RGB_TYPES = """  <xsd:simpleType name="GUIDType">
+    <xsd:restriction base="xsd:token">
+      <xsd:pattern value="([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})|(\\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\})"/>
+    </xsd:restriction>
+  </xsd:simpleType>
+  <xsd:simpleType name="RGBType">
+    <xsd:restriction base="xsd:token">
+      <xsd:pattern value="#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})"/>
+    </xsd:restriction>
+  </xsd:simpleType>
+"""
+
 #: The REFI-QDA codebook schema (QDA-XML codebook 1.0), written from section 5.2 of the
 #: REFI-QDA 1.5 specification; every exported ``.qdc`` is validated against it.
-CODEBOOK_XSD = """<?xml version="1.0" encoding="UTF-8"?>
-<xsd:schema xmlns="urn:QDA-XML:codebook:1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema"
-  targetNamespace="urn:QDA-XML:codebook:1.0" elementFormDefault="qualified"
-  attributeFormDefault="unqualified" version="1.0">
-  <xsd:element name="CodeBook" type="CodeBookType"/>
+CODEBOOK_XSD = _xsd_open("codebook") + """  <xsd:element name="CodeBook" type="CodeBookType"/>
   <xsd:complexType name="CodeBookType">
     <xsd:sequence>
       <xsd:element name="Codes" type="CodesType"/>
@@ -428,17 +461,7 @@ CODEBOOK_XSD = """<?xml version="1.0" encoding="UTF-8"?>
       <xsd:element name="Set" type="SetType" maxOccurs="unbounded"/>
     </xsd:sequence>
   </xsd:complexType>
-  <xsd:complexType name="CodeType">
-    <xsd:sequence>
-      <xsd:element name="Description" type="xsd:string" minOccurs="0"/>
-      <xsd:element name="Code" type="CodeType" minOccurs="0" maxOccurs="unbounded"/>
-    </xsd:sequence>
-    <xsd:attribute name="guid" type="GUIDType" use="required"/>
-    <xsd:attribute name="name" type="xsd:string" use="required"/>
-    <xsd:attribute name="isCodable" type="xsd:boolean" use="required"/>
-    <xsd:attribute name="color" type="RGBType"/>
-  </xsd:complexType>
-  <xsd:complexType name="SetType">
+""" + _XSD_CODE_TYPE + """  <xsd:complexType name="SetType">
     <xsd:sequence>
       <xsd:element name="Description" type="xsd:string" minOccurs="0"/>
       <xsd:element name="MemberCode" type="MemberCodeType" minOccurs="0" maxOccurs="unbounded"/>
@@ -449,17 +472,7 @@ CODEBOOK_XSD = """<?xml version="1.0" encoding="UTF-8"?>
   <xsd:complexType name="MemberCodeType">
     <xsd:attribute name="guid" type="GUIDType" use="required"/>
   </xsd:complexType>
-  <xsd:simpleType name="GUIDType">
-    <xsd:restriction base="xsd:token">
-      <xsd:pattern value="([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})|(\\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\})"/>
-    </xsd:restriction>
-  </xsd:simpleType>
-  <xsd:simpleType name="RGBType">
-    <xsd:restriction base="xsd:token">
-      <xsd:pattern value="#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})"/>
-    </xsd:restriction>
-  </xsd:simpleType>
-</xsd:schema>
+""" + _XSD_GUID_RGB_TYPES + """</xsd:schema>
 """
 
 #: The part of the REFI-QDA project schema that casecoder writes (users, codebook, variables,
@@ -467,11 +480,7 @@ CODEBOOK_XSD = """<?xml version="1.0" encoding="UTF-8"?>
 #: 1.5 specification with the same types, order and required attributes. Exports are
 #: validated against it when the full ``Project.xsd`` is not given; a document valid here is
 #: valid against the full schema, which only adds optional elements.
-PROJECT_SUBSET_XSD = """<?xml version="1.0" encoding="UTF-8"?>
-<xsd:schema xmlns="urn:QDA-XML:project:1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema"
-  targetNamespace="urn:QDA-XML:project:1.0" elementFormDefault="qualified"
-  attributeFormDefault="unqualified" version="1.0">
-  <xsd:element name="Project" type="ProjectType"/>
+PROJECT_SUBSET_XSD = _xsd_open("project") + """  <xsd:element name="Project" type="ProjectType"/>
   <xsd:complexType name="ProjectType">
     <xsd:sequence>
       <xsd:element name="Users" type="UsersType" minOccurs="0"/>
@@ -503,17 +512,7 @@ PROJECT_SUBSET_XSD = """<?xml version="1.0" encoding="UTF-8"?>
   <xsd:complexType name="CodesType">
     <xsd:sequence><xsd:element name="Code" type="CodeType" maxOccurs="unbounded"/></xsd:sequence>
   </xsd:complexType>
-  <xsd:complexType name="CodeType">
-    <xsd:sequence>
-      <xsd:element name="Description" type="xsd:string" minOccurs="0"/>
-      <xsd:element name="Code" type="CodeType" minOccurs="0" maxOccurs="unbounded"/>
-    </xsd:sequence>
-    <xsd:attribute name="guid" type="GUIDType" use="required"/>
-    <xsd:attribute name="name" type="xsd:string" use="required"/>
-    <xsd:attribute name="isCodable" type="xsd:boolean" use="required"/>
-    <xsd:attribute name="color" type="RGBType"/>
-  </xsd:complexType>
-  <xsd:complexType name="VariablesType">
+""" + _XSD_CODE_TYPE + """  <xsd:complexType name="VariablesType">
     <xsd:sequence><xsd:element name="Variable" type="VariableType" maxOccurs="unbounded"/></xsd:sequence>
   </xsd:complexType>
   <xsd:complexType name="VariableType">
@@ -589,17 +588,7 @@ PROJECT_SUBSET_XSD = """<?xml version="1.0" encoding="UTF-8"?>
   <xsd:complexType name="RefType">
     <xsd:attribute name="targetGUID" type="GUIDType" use="required"/>
   </xsd:complexType>
-  <xsd:simpleType name="GUIDType">
-    <xsd:restriction base="xsd:token">
-      <xsd:pattern value="([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})|(\\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\})"/>
-    </xsd:restriction>
-  </xsd:simpleType>
-  <xsd:simpleType name="RGBType">
-    <xsd:restriction base="xsd:token">
-      <xsd:pattern value="#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})"/>
-    </xsd:restriction>
-  </xsd:simpleType>
-  <xsd:simpleType name="typeOfVariableType">
+""" + _XSD_GUID_RGB_TYPES + """  <xsd:simpleType name="typeOfVariableType">
     <xsd:restriction base="xsd:token">
       <xsd:enumeration value="Text"/><xsd:enumeration value="Boolean"/>
       <xsd:enumeration value="Integer"/><xsd:enumeration value="Float"/>
