@@ -4,21 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-
+# The ``executed`` fixture (tests/conftest.py) runs this notebook once for the module.
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "findings.ipynb"
-
-
-@pytest.fixture(scope="module")
-def executed():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(NOTEBOOK.parent)}})
-    client.execute()  # raises CellExecutionError, with the traceback, if any cell fails
-    return nb
 
 
 def _outputs(nb, kind):
