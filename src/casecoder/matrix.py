@@ -275,13 +275,30 @@ def supporting_segments(
         (``sources``: the sources that coded the span, e.g. ``auto+manual``), one row per
         (case, code, span).
     """
+    return _support(
+        codings, codes, cases, where, sections=sections, speakers=speakers, documents=documents,
+        sources=sources, statuses=statuses,
+    )[0]
+
+
+def _support(
+    codings: pd.DataFrame,
+    codes: Codebook | Sequence[str],
+    cases: Sequence[str] | pd.DataFrame | pd.Index | None,
+    where: str | None,
+    **filters: Filter,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """:func:`supporting_segments`'s table, with the code and case lists it validated against.
+
+    Shared with :func:`framework_matrix`, which needs the lists too, so the codings are
+    validated once rather than once more to rebuild them.
+    """
     table, code_ids, case_ids = _prepare(codings, codes, cases, where)
-    kept = filter_codings(
-        table, sections=sections, speakers=speakers, documents=documents, sources=sources, statuses=statuses
-    )
+    kept = filter_codings(table, **filters)
     cols = ["case", "code", "document", "section", "turn", "speaker", "start", "end", "text", "sources"]
     if kept.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("turn", "start", "end") else object) for c in cols})
+        empty = pd.DataFrame({c: pd.Series(dtype="int64" if c in ("turn", "start", "end") else object) for c in cols})
+        return empty, code_ids, case_ids
     keys = ["case", "code", *_SPAN]
     srcs = kept.groupby(keys)["source"].agg(lambda s: "+".join(sorted(set(s)))).rename("sources")
     first = kept.drop_duplicates(keys).set_index(keys)
@@ -289,7 +306,7 @@ def supporting_segments(
     out["_case"] = out["case"].map({c: i for i, c in enumerate(case_ids)})
     out["_code"] = out["code"].map({c: i for i, c in enumerate(code_ids)})
     out = out.sort_values(["_case", "_code", "document", "start", "end"], kind="mergesort")
-    return out[cols].reset_index(drop=True)
+    return out[cols].reset_index(drop=True), code_ids, case_ids
 
 
 def framework_matrix(
@@ -324,13 +341,10 @@ def framework_matrix(
     """
     if not isinstance(max_quotes, int) or max_quotes < 0:
         raise FindingsError(problem("E508", field="max_quotes", option="max_quotes", value=max_quotes, choices="a whole number >= 0"))
-    support = supporting_segments(
-        codings, codes, cases=cases, sections=sections, speakers=speakers, documents=documents,
-        sources=sources, statuses=statuses, where=where,
+    support, code_ids, case_ids = _support(
+        codings, codes, cases, where, sections=sections, speakers=speakers, documents=documents,
+        sources=sources, statuses=statuses,
     )
-    code_ids = _code_ids(codes)
-    table = validate_codings(codings, known_codes=code_ids, where=where)
-    case_ids = _case_list(cases, table)
     out = pd.DataFrame("", index=pd.Index(case_ids, name="case"), columns=pd.Index(code_ids, name="code"), dtype=object)
     for (case, code), rows in support.groupby(["case", "code"], sort=False):
         n = len(rows)
