@@ -39,7 +39,6 @@ import csv
 import io
 import math
 import os
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ from .errors import EvaluationError, Problem, problem
 from .io import atomic_write_text
 from .overrides import find_quote, nearest_sentences
 from .schema import validate_codings
-from .segments import sentences
+from .segments import overlapping, sentences
 from .transcripts import Document, FrozenMap, Turn
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -334,21 +333,21 @@ class _Units:
     info: Mapping[tuple[Any, ...], dict[str, Any]]
 
 
-def _units(docs: Mapping[str, Document], level: str) -> tuple[_Units, dict[str, tuple[list[int], list[Any]]]]:
+def _units(docs: Mapping[str, Document], level: str) -> tuple[_Units, dict[str, Sequence[Any]]]:
     keys: list[tuple[Any, ...]] = []
     info: dict[tuple[Any, ...], dict[str, Any]] = {}
-    spans: dict[str, tuple[list[int], list[Any]]] = {}
+    spans: dict[str, Sequence[Any]] = {}
     for doc_id in sorted(docs):
         doc = docs[doc_id]
         if level == "sentence":
             segs = sentences(doc)
-            spans[doc_id] = ([s.start for s in segs], list(segs))
+            spans[doc_id] = segs
             for s in segs:
                 k = (doc_id, s.index)
                 keys.append(k)
                 info[k] = {"document": doc_id, "case": doc.case, "turn": s.turn, "segment": s.index, "text": s.text}
         elif level == "turn":
-            spans[doc_id] = ([t.start for t in doc.turns], list(doc.turns))
+            spans[doc_id] = doc.turns
             for t in doc.turns:
                 k = (doc_id, t.index)
                 keys.append(k)
@@ -362,19 +361,12 @@ def _units(docs: Mapping[str, Document], level: str) -> tuple[_Units, dict[str, 
 
 
 def _span_units(doc_id: str, case: str, start: int, end: int, level: str,
-                spans: Mapping[str, tuple[list[int], list[Any]]]) -> list[tuple[Any, ...]]:
+                spans: Mapping[str, Sequence[Any]]) -> list[tuple[Any, ...]]:
     """The units of ``level`` that the span ``[start, end)`` of a document overlaps."""
     if level == "case":
         return [(case,)]
-    starts, items = spans[doc_id]
-    stop = max(end, start + 1)  # an empty span still counts for the unit it sits in
-    i = max(bisect_right(starts, start) - 1, 0)
-    out = []
-    while i < len(items) and items[i].start < stop:
-        if items[i].end > start:
-            out.append((doc_id, items[i].index))
-        i += 1
-    return out
+    # An empty span still counts for the unit it sits in (overlapping's rule).
+    return [(doc_id, item.index) for item in overlapping(spans[doc_id], start, end)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -546,6 +546,8 @@ def resolve_overrides(
 
 
 def _covered(segs: Sequence[Segment], start: int, end: int) -> list[Segment]:
+    # Not segments.overlapping: an empty span here covers only a sentence it falls strictly
+    # inside (none at the sentence's first character), and overrides keep that rule.
     return [s for s in segs if s.start < end and s.end > start]
 
 

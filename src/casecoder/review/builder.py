@@ -46,6 +46,7 @@ import pandas as pd
 from ..errors import ReviewError, problem
 from ..io import atomic_dir
 from ..schema import validate_codings
+from ..segments import overlapping
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..codebook import Codebook
@@ -316,17 +317,11 @@ def _place(rows: list[_Row], segs: Sequence[Segment]) -> tuple[dict[int, list[_R
     by_seg: dict[int, list[_Row]] = defaultdict(list)
     unplaced: list[_Row] = []
     anchor: dict[int, int] = {}
-    starts = [s.start for s in segs]
     for r in rows:
         if 0 <= r.segment < len(segs) and segs[r.segment].start == r.start and segs[r.segment].end == r.end:
             hit = [r.segment]
         else:
-            i = max(0, bisect.bisect_right(starts, r.start) - 1)
-            hit = []
-            while i < len(segs) and segs[i].start < max(r.end, r.start + 1):
-                if segs[i].end > r.start:
-                    hit.append(i)
-                i += 1
+            hit = [s.index for s in overlapping(segs, r.start, r.end)]
         if not hit:
             unplaced.append(r)
             continue
