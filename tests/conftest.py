@@ -1,8 +1,18 @@
-"""Fixtures shared by several test modules."""
+"""Fixtures shared by several test modules, and the hypothesis profiles."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Shared machines are slow at times: no deadlines and no "too slow" health check anywhere. On CI
+# the examples are derandomized, so a submission's result does not depend on the draw; locally
+# they stay random, to keep finding new cases (as the REFI round trip's empty selection was).
+settings.register_profile("local", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("local"), derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
 @pytest.fixture(scope="module")
