@@ -110,6 +110,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _terminate(signum: int, frame: object) -> None:  # pragma: no cover - tested in a subprocess
+    # `kill` (SIGTERM) would end the process without running `finally` blocks, stranding the
+    # atomic writers' temporary files; raising here lets them remove their files first.
+    raise SystemExit(128 + signum)
+
+
 def entry() -> None:  # pragma: no cover
-    """Console-script entry point."""
+    """Console-script entry point (also ``python -m casecoder``)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     raise SystemExit(main())
