@@ -124,6 +124,8 @@ MESSAGES: dict[str, str] = {
     "E459": "the codings name document '{document}' ({count} row(s)), which is not among the {total} transcript(s) given; point --transcripts at the folder the codings were made from",
     "E460": "'{field}' must be {expected}, found {found}",
     "E461": "duplicate id '{id}' (first on line {first_line})",
+    "E462": "unit '{unit}' is not in the units file ({units}); the gold and the units must come from the same set",
+    "E463": "unknown half '{half}'; choose one of: {choices}",
     # --- E5xx matrix, reports, reproduction ----------------------------------------------
     "E501": "report targets file not found: {path}",
     "E502": "report targets file is not valid YAML: {error}",

@@ -36,6 +36,7 @@ function scores it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import os
@@ -43,6 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -59,18 +61,32 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "DEVSET_COLUMNS",
     "GOLD_COLUMNS",
+    "HALVES",
     "LEVELS",
+    "UNIT_COLUMNS",
+    "UNIT_GOLD_COLUMNS",
     "EvaluationResult",
     "evaluate",
     "locate_gold",
     "read_devset",
     "read_gold",
+    "read_set",
+    "read_units",
     "scores_from_counts",
+    "source_half",
+    "source_key",
 ]
 
 LEVELS: tuple[str, ...] = ("sentence", "turn", "case")
 GOLD_COLUMNS: tuple[str, ...] = ("document", "turn", "code", "quote", "reason")
 DEVSET_COLUMNS: tuple[str, ...] = ("id", "section", "text", "codes", "reason")
+UNIT_COLUMNS: tuple[str, ...] = ("unit_id", "source", "title", "text")
+UNIT_GOLD_COLUMNS: tuple[str, ...] = ("unit_id", "codes", "rationale")
+# A unit is coded as a one-turn transcript of an interviewee under a heading, as the coder sees
+# a transcript (an interviewer's turn would not be coded at all).
+UNIT_SPEAKER = "Manager"
+UNIT_SECTION = "Leadership actions"
+HALVES: tuple[str, ...] = ("A", "B")
 SCORE_COLUMNS: tuple[str, ...] = (
     "code", "gold", "predicted", "tp", "fp", "fn", "tn", "precision", "recall", "f1", "kappa",
 )
@@ -250,6 +266,198 @@ def read_devset(path: str | os.PathLike[str], *, codebook: Codebook | None = Non
         raise EvaluationError(problems)
     docs.sort(key=lambda d: d.id)
     return docs, pd.DataFrame(gold, columns=[*GOLD_COLUMNS, "path", "line"])
+
+
+def source_key(source: str) -> str:
+    """A source address as host and path: scheme, a leading ``www.`` and trailing slashes removed.
+
+    Two addresses of one page (``http``/``https``, with or without ``www.`` or a final ``/``)
+    give the same key; the query string and fragment are ignored, the host is lower-cased.
+
+    Examples
+    --------
+    >>> source_key("https://www.Example.org/a/b/?q=1")
+    'example.org/a/b'
+    >>> source_key("http://example.org/a/b") == source_key("example.org/a/b/")
+    True
+    """
+    s = source.strip()
+    parts = urlsplit(s if "://" in s else "//" + s)
+    host = parts.netloc.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    return host + parts.path.rstrip("/")
+
+
+def source_half(source: str) -> str:
+    """The half (``"A"`` or ``"B"``) a source belongs to, from a hash of :func:`source_key`.
+
+    The first hex digit of the SHA-256 of the key decides: even gives ``A``, odd ``B``. Every
+    unit of a page falls in the same half, so rules written from half A can be measured on
+    half B without the same page on both sides; the split is the same on every machine.
+
+    Examples
+    --------
+    >>> source_half("https://example.org/a") in HALVES
+    True
+    >>> source_half("https://example.org/a") == source_half("http://www.example.org/a/")
+    True
+    """
+    return "A" if int(hashlib.sha256(source_key(source).encode("utf-8")).hexdigest()[0], 16) % 2 == 0 else "B"
+
+
+def _unit_documents(p: Path, problems: list[Problem]) -> dict[str, Document]:
+    """The units of a units file as one-turn documents, keyed by unit id, in file order."""
+    docs: dict[str, Document] = {}
+    first: dict[str, int] = {}
+    for line, row in _read_csv_rows(p, UNIT_COLUMNS, "E453"):
+        uid, text = row["unit_id"].strip(), row["text"].strip()
+        if not uid or not text:
+            problems.append(problem("E460", path=p, line=line, field="unit_id" if not uid else "text",
+                                    expected="non-empty text", found="nothing"))
+            continue
+        if uid in first:
+            problems.append(problem("E461", path=p, line=line, field="unit_id", id=uid, first_line=first[uid]))
+            continue
+        first[uid] = line
+        source = row["source"].strip()
+        turn = Turn(index=0, speaker=UNIT_SPEAKER, section=UNIT_SECTION, start=0, end=len(text), text=text)
+        meta = {"source": source, "title": row["title"].strip(), "half": source_half(source)}
+        docs[uid] = Document(id=uid, path=str(p), text=text, case=source_key(source) or uid,
+                             metadata=FrozenMap(meta), turns=(turn,))
+    return docs
+
+
+def read_units(
+    units: str | os.PathLike[str],
+    gold: str | os.PathLike[str] | None = None,
+    *,
+    codebook: Codebook | None = None,
+    half: str | None = None,
+) -> tuple[list[Document], pd.DataFrame]:
+    """Read a set of coded units (``units.csv`` and one analyst's ``gold_*.csv``).
+
+    ``units`` has the columns ``unit_id, source, title, text``; ``gold`` has ``unit_id, codes,
+    rationale`` (``codes`` separated by ``;``, empty for a unit with no code). Each unit becomes
+    a one-turn document (speaker ``Manager``, heading ``Leadership actions``; its case is the
+    source's :func:`source_key`, its metadata holds ``source``, ``title`` and ``half``) and each
+    of its codes a gold row quoting the whole unit, so :func:`evaluate` at level ``turn`` scores
+    unit by unit. A unit the gold does not list has no code.
+
+    Parameters
+    ----------
+    units, gold : path
+        The two files; without ``gold`` the gold table is empty.
+    codebook : Codebook, optional
+        When given, a code it does not have is an error (E457).
+    half : {"A", "B"}, optional
+        Keep only the units whose source is in this half (:func:`source_half`).
+
+    Returns
+    -------
+    (list of Document, DataFrame)
+        The documents sorted by id and the gold table (as :func:`read_gold` returns).
+
+    Raises
+    ------
+    EvaluationError
+        Every problem with its file and line: a missing or unreadable file (E451, E452), missing
+        columns (E453), an empty id or text (E460), a duplicate id (E461), a gold unit not in the
+        units (E462), an unknown code (E457), an unknown half (E463).
+
+    Examples
+    --------
+    >>> docs, gold = read_units("../shared/devset-real/units.csv",
+    ...                         "../shared/devset-real/gold_a.csv", half="A")  # doctest: +SKIP
+    >>> res = evaluate(code_documents(docs, book), gold, docs, level="turn")  # doctest: +SKIP
+    """
+    if half is not None and half not in HALVES:
+        raise EvaluationError(problem("E463", field="half", half=half, choices=", ".join(HALVES)))
+    paths = [Path(units)] + ([Path(gold)] if gold is not None else [])
+    missing = [problem("E451", path=q) for q in paths if not q.is_file()]
+    if missing:
+        raise EvaluationError(missing)
+    problems: list[Problem] = []
+    docs = _unit_documents(paths[0], problems)
+    rows = []
+    if gold is not None:
+        g = Path(gold)
+        known = set(codebook.ids) if codebook is not None else None
+        first: dict[str, int] = {}
+        for line, row in _read_csv_rows(g, UNIT_GOLD_COLUMNS, "E453"):
+            uid = row["unit_id"].strip()
+            if uid in first:
+                problems.append(problem("E461", path=g, line=line, field="unit_id", id=uid, first_line=first[uid]))
+                continue
+            first[uid] = line
+            if uid not in docs:
+                problems.append(problem("E462", path=g, line=line, field="unit_id", unit=uid, units=paths[0]))
+                continue
+            for code in (c.strip() for c in row["codes"].split(";")):
+                if not code:
+                    continue
+                if known is not None and code not in known:
+                    problems.append(problem("E457", path=g, line=line, field="codes", code_id=code,
+                                            known=", ".join(codebook.ids)))  # type: ignore[union-attr]
+                    continue
+                rows.append({"document": uid, "turn": 0, "code": code, "quote": docs[uid].text,
+                             "reason": row["rationale"], "path": str(g), "line": line})
+    if problems:
+        raise EvaluationError(problems)
+    kept = sorted((d for d in docs.values() if half is None or d.metadata["half"] == half), key=lambda d: d.id)
+    ids = {d.id for d in kept}
+    table = pd.DataFrame([r for r in rows if r["document"] in ids], columns=[*GOLD_COLUMNS, "path", "line"])
+    return kept, table
+
+
+def read_set(
+    path: str | os.PathLike[str],
+    gold: str | os.PathLike[str] | None = None,
+    *,
+    codebook: Codebook | None = None,
+    half: str | None = None,
+) -> tuple[list[Document], pd.DataFrame, str]:
+    """Read a coded set of either format, telling them apart by the header.
+
+    A units file (``unit_id, source, title, text``, or a folder holding ``units.csv``) is read
+    with :func:`read_units` and its ``gold`` file (a path, or ``"a"``/``"b"`` for ``gold_a.csv``
+    / ``gold_b.csv`` beside the units); it is scored by unit, at level ``turn``. A sentence set
+    (``id, section, text, codes, reason``) carries its own gold and is read with
+    :func:`read_devset`; it is scored at level ``sentence``, and ``half`` needs sources, so it is
+    refused there (E460).
+
+    Returns
+    -------
+    (list of Document, DataFrame, str)
+        The documents, the gold table and the level to score at.
+
+    Examples
+    --------
+    >>> docs, gold, level = read_set("data/heldout/sentences.csv")
+    >>> level, len(docs) > 100, set(gold.columns) >= set(GOLD_COLUMNS)
+    ('sentence', True, True)
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / "units.csv"
+    if not p.is_file():
+        raise EvaluationError(problem("E451", path=p))
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise EvaluationError(problem("E452", path=p, error=str(exc))) from exc
+    if "unit_id" in header:
+        if gold is not None and str(gold).lower() in ("a", "b"):
+            gold = p.parent / f"gold_{str(gold).lower()}.csv"
+        docs, table = read_units(p, gold, codebook=codebook, half=half)
+        return docs, table, "turn"
+    if half is not None:
+        raise EvaluationError(problem("E460", path=p, line=1, field="half",
+                                      expected="used only with a units file (the halves split by source)",
+                                      found=repr(half)))
+    docs, table = read_devset(p, codebook=codebook)
+    return docs, table, "sentence"
 
 
 def locate_gold(
