@@ -3,7 +3,7 @@
 Layout of the file::
 
     version: 1
-    settings:                       # optional; free-form settings read by later stages
+    settings:                       # optional; the keys allowed are listed in SETTINGS
       case_key: council
       key_actions_section: Leadership actions with the greatest impact
     codes:
@@ -40,9 +40,11 @@ import yaml
 
 from ._yaml import KEY, Lines, error_place, load_with_lines
 from .errors import CodebookError, Problem, problem
-from .transcripts import FrozenMap
+from .transcripts import DEFAULT_CASE_KEY, FrozenMap
 
 __all__ = [
+    "DEFAULT_CASE_KEY",
+    "SETTINGS",
     "Code",
     "Codebook",
     "Exclusion",
@@ -50,6 +52,14 @@ __all__ = [
     "load_codebook",
     "parse_codebook",
 ]
+
+#: The ``settings`` a codebook may hold: key -> (the type of its value, what it means).
+#: This is the one list: a stage that reads a new setting adds its key here, and a key that is
+#: not here is an error at load (E104, naming its line), so a misspelt setting is never ignored.
+SETTINGS: Mapping[str, tuple[type, str]] = {
+    "case_key": (str, "the front-matter key (or cases.csv column) naming a document's case"),
+    "key_actions_section": (str, "the interview section whose codings are a case's key actions"),
+}
 
 _TOP_KEYS = ("version", "settings", "codes")
 _CODE_KEYS = (
@@ -68,6 +78,8 @@ class TokenPattern:
 
     name: str
     tokens: tuple[Mapping[str, Any], ...]
+    #: the line of the pattern's ``pattern:`` list in the codebook file, for messages
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,8 @@ class Exclusion:
     name: str
     phrases: tuple[str, ...] = ()
     pattern: TokenPattern | None = None
+    #: the line of each phrase in the codebook file, for messages
+    phrase_lines: tuple[int | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,8 @@ class Code:
     exclusions: tuple[Exclusion, ...] = ()
     examples: tuple[str, ...] = ()
     line: int | None = field(default=None, compare=False)
+    #: the line of each phrase in the codebook file, for messages
+    phrase_lines: tuple[int | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,19 @@ class Codebook:
     def children(self, code_id: str) -> tuple[Code, ...]:
         """The codes whose parent is ``code_id``."""
         return tuple(c for c in self.codes if c.parent == code_id)
+
+    @property
+    def case_key(self) -> str:
+        """The front-matter key naming a document's case: ``settings.case_key``, else the default.
+
+        Examples
+        --------
+        >>> Codebook(codes=()).case_key
+        'council'
+        >>> Codebook(codes=(), settings={"case_key": "site"}).case_key
+        'site'
+        """
+        return str(self.settings.get("case_key") or DEFAULT_CASE_KEY)
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,10 +252,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
     for key in data:
         if key not in _TOP_KEYS:
             err("E104", key, KEY, key=key, allowed=", ".join(_TOP_KEYS))
-    settings = data.get("settings") or {}
-    if not isinstance(settings, dict):
-        err("E103", "settings", expected="a mapping", found=type(settings).__name__)
-        settings = {}
+    settings = _settings(data.get("settings"), err)
     raw_codes = data.get("codes")
     if raw_codes is None:
         err("E105", name="codes")
@@ -281,13 +307,13 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
         if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
             err("E111", *where, "color", color=color)
             color = None
-        phrases = _phrases(raw.get("phrases"), where + ("phrases",), err)
-        examples = _phrases(raw.get("examples"), where + ("examples",), err)
+        phrases, phrase_lines = _phrases(raw.get("phrases"), where + ("phrases",), err, lines)
+        examples, _ = _phrases(raw.get("examples"), where + ("examples",), err, lines)
         patterns: list[TokenPattern] = []
         names: set[str] = set()
         for j, rp in enumerate(_list(raw.get("patterns"), where + ("patterns",), err)):
             pw = where + ("patterns", j)
-            tp = _token_pattern(rp, pw, err, pattern_checks)
+            tp = _token_pattern(rp, pw, err, pattern_checks, lines)
             if tp is not None:
                 if tp.name in names:
                     err("E113", *pw, "name", name=tp.name, code=cid)
@@ -306,14 +332,14 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
             if not isinstance(name, str) or not name.strip():
                 err("E105", *xw, name="name")
                 continue
-            xphrases = _phrases(rx.get("phrases"), xw + ("phrases",), err)
+            xphrases, xlines = _phrases(rx.get("phrases"), xw + ("phrases",), err, lines)
             xpattern = None
             if rx.get("pattern") is not None:
-                xpattern = _token_pattern({"name": name, "pattern": rx["pattern"]}, xw, err, pattern_checks)
+                xpattern = _token_pattern({"name": name, "pattern": rx["pattern"]}, xw, err, pattern_checks, lines)
             if not xphrases and xpattern is None:
                 err("E105", *xw, name="phrases or pattern")
                 continue
-            exclusions.append(Exclusion(name.strip(), xphrases, xpattern))
+            exclusions.append(Exclusion(name.strip(), xphrases, xpattern, phrase_lines=xlines))
         if isinstance(cid, str) and isinstance(texts.get("label"), str):
             codes.append(
                 Code(
@@ -329,6 +355,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
                     exclusions=tuple(exclusions),
                     examples=examples,
                     line=lines(*where),
+                    phrase_lines=phrase_lines,
                 )
             )
 
@@ -369,8 +396,30 @@ def _list(value: Any, where: tuple[Any, ...], err: Any) -> list[Any]:
     return value
 
 
-def _phrases(value: Any, where: tuple[Any, ...], err: Any) -> tuple[str, ...]:
+def _settings(value: Any, err: Any) -> dict[str, Any]:
+    """The ``settings`` mapping, every key checked against :data:`SETTINGS`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        err("E103", "settings", expected="a mapping", found=type(value).__name__)
+        return {}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in SETTINGS:
+            err("E104", "settings", key, KEY, key=key, allowed=", ".join(SETTINGS))
+            continue
+        kind, _ = SETTINGS[key]
+        if not isinstance(item, kind) or (kind is str and not item.strip()):
+            err("E103", "settings", key, expected=f"a non-empty {kind.__name__}" if kind is str else kind.__name__,
+                found=repr(item))
+            continue
+        out[key] = item
+    return out
+
+
+def _phrases(value: Any, where: tuple[Any, ...], err: Any, lines: Lines) -> tuple[tuple[str, ...], tuple[int | None, ...]]:
     out: list[str] = []
+    at: list[int | None] = []
     for j, item in enumerate(_list(value, where, err)):
         if not isinstance(item, str):
             err("E103", *where, j, expected="text", found=type(item).__name__)
@@ -378,10 +427,11 @@ def _phrases(value: Any, where: tuple[Any, ...], err: Any) -> tuple[str, ...]:
             err("E112", *where, j)
         else:
             out.append(" ".join(item.split()))
-    return tuple(out)
+            at.append(lines(*where, j))
+    return tuple(out), tuple(at)
 
 
-def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any]) -> TokenPattern | None:
+def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any], lines: Lines) -> TokenPattern | None:
     if not isinstance(raw, dict):
         err("E103", *where, expected="a mapping {name, pattern}", found=type(raw).__name__)
         return None
@@ -397,7 +447,7 @@ def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any]
         err("E109", *where, "pattern", error="a pattern must be a non-empty list of token mappings")
         return None
     checks.append((where + ("pattern",), name, tokens))
-    return TokenPattern(name.strip(), tuple(dict(t) for t in tokens))
+    return TokenPattern(name.strip(), tuple(dict(t) for t in tokens), line=lines(*where, "pattern"))
 
 
 def _check_patterns(checks: list[Any], path: str, lines: Lines) -> list[Problem]:

@@ -52,9 +52,9 @@ from .codebook import Codebook, load_codebook
 from .errors import CasecoderError, CoderError, Problem, TranscriptError, problem
 from .io import atomic_path
 from .nlp import forms_of, get_nlp, lemma
-from .schema import CODINGS_COLUMNS, normalise_codings, write_codings
+from .schema import CODINGS_COLUMNS, normalise_codings
 from .segments import split_sentences
-from .transcripts import CASES_FILE, Document, Turn, find_transcripts, load_cases, read_document
+from .transcripts import CASES_FILE, DEFAULT_CASE_KEY, Document, Turn, find_transcripts, load_cases, read_document
 
 __all__ = [
     "BOUNDARY_WORDS",
@@ -288,6 +288,10 @@ def _anchor(steps: Sequence[tuple[bool, frozenset[str], int]]) -> int | None:
     return min(candidates, key=key)
 
 
+def _line_of(lines: Sequence[int | None], index: int, fallback: int | None) -> int | None:
+    return (lines[index] if index < len(lines) else None) or fallback
+
+
 def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interviewer: bool = False) -> Coder:
     """Compile a codebook's phrases, token patterns and exclusions into a :class:`Coder`.
 
@@ -324,25 +328,30 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
     raw: list[tuple[str, str, str, list[tuple[bool, frozenset[str], int]], int | None, str]] = []
     for ci, code in enumerate(codebook.codes):
         base = f"codes[{ci}]({code.id})"
-        line = code.line
+        # Each problem names the line of the phrase or pattern itself (the code's line only
+        # for a codebook built in code, which has no lines).
         for j, text in enumerate(code.phrases):
             fld = f"{base}.phrases[{j}]"
+            line = _line_of(code.phrase_lines, j, code.line)
             steps = c.phrase(text, line, fld)
             if steps is not None:
                 raw.append((code.id, f"phrase:{text}", "", steps, line, fld))
         for j, tp in enumerate(code.patterns):
             fld = f"{base}.patterns[{j}]({tp.name}).pattern"
+            line = tp.line or code.line
             steps = c.pattern(tp.tokens, line, fld)
             if steps is not None:
                 raw.append((code.id, f"pattern:{tp.name}", "", steps, line, fld))
         for j, ex in enumerate(code.exclusions):
             for k, text in enumerate(ex.phrases):
                 fld = f"{base}.exclusions[{j}]({ex.name}).phrases[{k}]"
+                line = _line_of(ex.phrase_lines, k, code.line)
                 steps = c.phrase(text, line, fld)
                 if steps is not None:
                     raw.append((code.id, f"phrase:{text}", ex.name, steps, line, fld))
             if ex.pattern is not None:
                 fld = f"{base}.exclusions[{j}]({ex.name}).pattern"
+                line = ex.pattern.line or code.line
                 steps = c.pattern(ex.pattern.tokens, line, fld)
                 if steps is not None:
                     raw.append((code.id, f"pattern:{ex.name}", ex.name, steps, line, fld))
@@ -1014,7 +1023,6 @@ def code_corpus(
     *,
     jobs: int = 1,
     progress: bool = True,
-    overrides: Iterable[str | os.PathLike[str]] = (),
     case_key: str | None = None,
     code_interviewer: bool | None = None,
 ) -> Path:
@@ -1036,12 +1044,8 @@ def code_corpus(
         Worker processes; the output does not depend on it.
     progress : bool, default True
         A progress bar on standard error, when it is a terminal.
-    overrides : iterable of paths
-        Analysts' overrides files (:mod:`casecoder.overrides`), applied after coding. The
-        documents and the codings are then held in memory (overrides need them).
     case_key : str, optional
-        The front-matter key naming the case (default: the codebook's ``settings.case_key``,
-        else ``council``).
+        The front-matter key naming the case (default: :attr:`Codebook.case_key`).
     code_interviewer : bool, optional
         Code interviewer turns too.
 
@@ -1052,8 +1056,12 @@ def code_corpus(
 
     Raises
     ------
-    TranscriptError, CodebookError, CoderError, OverridesError
+    TranscriptError, CodebookError, CoderError
         Every problem found; ``out`` is then left as it was.
+
+    See Also
+    --------
+    casecoder.pipeline.code_files : the same, with analysts' overrides applied after coding.
     """
     jobs = _check_jobs(jobs)
     out_path = Path(out)
@@ -1063,8 +1071,7 @@ def code_corpus(
         codebook = load_codebook(codebook)
     coder = _as_coder(codebook, code_interviewer)
     if case_key is None:
-        settings = codebook.settings if isinstance(codebook, Codebook) else {}
-        case_key = str(settings.get("case_key") or "council")
+        case_key = codebook.case_key if isinstance(codebook, Codebook) else DEFAULT_CASE_KEY
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     # Plain strings, not Paths: the listing is the one thing held for every file of the corpus.
@@ -1079,7 +1086,6 @@ def code_corpus(
         previous = (stem, f)
     if problems:
         raise TranscriptError(problems)
-    overrides = [Path(o) for o in overrides]
     cases: dict[str, dict[str, dict[str, str]]] = {}
 
     def tasks() -> Iterator[tuple[str, str, Mapping[str, Mapping[str, str]]]]:
@@ -1099,17 +1105,6 @@ def code_corpus(
                 bar.update(n)
                 yield rows
 
-    if overrides:
-        from . import overrides as overrides_module
-        from .transcripts import read_corpus
-
-        codebook_obj = codebook if isinstance(codebook, Codebook) else None
-        loaded = [overrides_module.load_overrides(o, codebook=codebook_obj) for o in overrides]
-        rows = [row for batch in results() for row in batch]
-        codings = pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))
-        documents = read_corpus(files, case_key=case_key)
-        final = overrides_module.apply_overrides(codings, documents, loaded, codebook_obj)
-        return write_codings(final, out_path)
     with _CodingsSink(out_path) as sink:
         for rows in results():
             sink.write(rows)

@@ -39,7 +39,9 @@ import pandas as pd
 from .errors import FindingsError, problem
 from .figures import chart_cases_per_code, save_figure
 from .io import atomic_dir, atomic_write_text
+from .codebook import Codebook, load_codebook
 from .matrix import code_matrix, framework_matrix, subtotals
+from .pipeline import code_and_override, read_transcripts
 from .reports import (
     Comparison,
     appendix_two_html,
@@ -56,7 +58,6 @@ from .schema import write_codings
 from .targets import ReportTargets, load_targets
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .codebook import Codebook
     from .transcripts import Document
 
 __all__ = ["MARKER", "ReproductionResult", "StudyPaths", "reproduce", "run_study", "study_paths"]
@@ -196,23 +197,16 @@ def run_study(paths: StudyPaths, *, progress: Progress | None = None) -> StudyRu
         Whatever a stage finds wrong with its input (transcripts, codebook, overrides,
         targets), or E507 if a transcript's case is not a council of the targets.
     """
-    from .codebook import load_codebook
-    from .coder import code_documents
-    from .overrides import apply_overrides, load_overrides
-    from .transcripts import read_corpus
-
     say = progress or (lambda _msg: None)
     say("reading the codebook and the report's targets")
     codebook = load_codebook(paths.codebook)
     targets = load_targets(paths.targets, codes=codebook.ids)
     say(f"reading transcripts in {paths.display(paths.transcripts)}")
-    documents = read_corpus(paths.transcripts, case_key=str(codebook.settings.get("case_key", "council")))
+    documents = read_transcripts(paths.transcripts, codebook)
     section = _key_section(codebook, documents)
-    say(f"coding {len(documents)} transcripts")
-    auto = code_documents(documents, codebook)
-    say(f"applying {len(paths.overrides)} overrides file(s)")
-    files = [load_overrides(p, codebook=codebook) for p in paths.overrides]
-    codings = apply_overrides(auto, documents, files, codebook) if files else auto
+    say(f"coding {len(documents)} transcripts and applying {len(paths.overrides)} overrides file(s)")
+    coded = code_and_override(documents, codebook, paths.overrides)
+    auto, codings, files = coded.auto, coded.codings, coded.overrides
     say("comparing with the report")
     final = _compare(codings, codebook, targets, section)
     alone = _compare(auto, codebook, targets, section)

@@ -40,6 +40,7 @@ from ._yaml import error_place
 from .errors import Problem, TranscriptError, problem
 
 __all__ = [
+    "DEFAULT_CASE_KEY",
     "INTERVIEWER_LABELS",
     "SUFFIXES",
     "Document",
@@ -61,6 +62,10 @@ INTERVIEWER_LABELS: frozenset[str] = frozenset(
     {"interviewer", "q", "i", "int", "moderator", "facilitator", "question", "researcher"}
 )
 CASES_FILE = "cases.csv"
+#: The front-matter key naming a document's case when neither the caller nor the codebook's
+#: ``settings.case_key`` names one. This is the one place the default is written; everything
+#: else asks :attr:`casecoder.codebook.Codebook.case_key` or takes the key as a parameter.
+DEFAULT_CASE_KEY = "council"
 
 
 class FrozenMap(dict):  # type: ignore[type-arg]
@@ -574,7 +579,7 @@ def load_cases(path: str | Path) -> dict[str, dict[str, str]]:
 def read_document(
     path: str | Path,
     *,
-    case_key: str = "council",
+    case_key: str = DEFAULT_CASE_KEY,
     cases: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Document:
     """Read one transcript file into a :class:`Document`.
@@ -583,7 +588,7 @@ def read_document(
     ----------
     path : str or Path
         A ``.txt``, ``.md``, ``.docx`` or ``.vtt`` file.
-    case_key : str, default "council"
+    case_key : str, default DEFAULT_CASE_KEY
         The front-matter key that names the document's case.
     cases : mapping, optional
         Rows of a ``cases.csv`` (see :func:`load_cases`), used when the front matter has no
@@ -696,7 +701,7 @@ def _cases_for(path: Path, cache: dict[Path, dict[str, dict[str, str]]]) -> dict
     return cache[folder]
 
 
-def iter_corpus(paths: Iterable[str | Path], *, case_key: str = "council") -> Iterator[Document]:
+def iter_corpus(paths: Iterable[str | Path], *, case_key: str = DEFAULT_CASE_KEY) -> Iterator[Document]:
     """Stream the documents of files and folders, one at a time, in document-id order.
 
     A ``cases.csv`` in a transcript's folder supplies cases and case attributes. The first
@@ -713,14 +718,14 @@ def iter_corpus(paths: Iterable[str | Path], *, case_key: str = "council") -> It
         yield doc
 
 
-def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = "council") -> list[Document]:
+def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = DEFAULT_CASE_KEY) -> list[Document]:
     """Read every transcript in files and folders, reporting every problem at once.
 
     Parameters
     ----------
     paths : path or iterable of paths
         Transcript files and folders (searched recursively).
-    case_key : str, default "council"
+    case_key : str, default DEFAULT_CASE_KEY
         The front-matter key naming each document's case.
 
     Returns

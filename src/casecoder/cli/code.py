@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..coder import code_corpus
+from ..pipeline import code_files
 from ..errors import problem
 
 HELP = """\
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Code the corpus and print a one-line summary; return 0 (errors are raised, exit 2)."""
-    out = code_corpus(
+    out = code_files(
         args.paths,
         args.codebook,
         args.out,

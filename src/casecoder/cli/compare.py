@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     """Compare, print the table, write the files; return 0 (2 on bad input, raised)."""
     from ..agreement import compare, load_codings, write_comparison
     from ..codebook import load_codebook
-    from ..transcripts import read_corpus
+    from ..pipeline import read_transcripts
 
     if len(args.inputs) < 2:
         from ..errors import AgreementError
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if args.replicates < 0:
         raise UsageError(problem("E901", field="--replicates", message="--replicates must be 0 or more"))
     codebook = load_codebook(args.codebook)
-    documents = read_corpus(args.transcripts, case_key=codebook.settings.get("case_key", "council"))
+    documents = read_transcripts(args.transcripts, codebook)
     codes = [c.strip() for c in args.codes.split(",") if c.strip()] if args.codes else None
     inputs = load_codings(args.inputs, documents, codebook=codebook, jobs=args.jobs)
     # what a reader left out (a .qdpx source matching no transcript, ...): once per file

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..codebook import load_codebook
 from ..evaluate import DEVSET_COLUMNS, LEVELS, evaluate, read_devset, read_gold
 from ..schema import read_codings, write_codings
-from ..transcripts import read_corpus
+from ..pipeline import read_transcripts
 
 HELP = """\
 Compare codings with a gold coding, unit by unit, and print per-code precision, recall, F1
@@ -64,11 +64,10 @@ def run(args: argparse.Namespace) -> int:
     runs_coder = codings_path.suffix.lower() in (".yaml", ".yml")
     book = load_codebook(args.codings if runs_coder else args.codebook, validate_patterns=runs_coder) \
         if runs_coder or Path(args.codebook).is_file() else None
-    case_key = str(book.settings.get("case_key", "council")) if book is not None else "council"
     if _is_devset(gold_path):
         docs, gold = read_devset(gold_path, codebook=book)
     else:
-        docs = read_corpus([args.transcripts], case_key=case_key)
+        docs = read_transcripts([args.transcripts], book)
         gold = read_gold(gold_path)
     if runs_coder:
         from ..coder import code_documents  # the spaCy pipeline loads only when needed

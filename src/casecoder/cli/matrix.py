@@ -75,10 +75,9 @@ def load_inputs(args: argparse.Namespace) -> dict[str, object]:
         # Rows in the file's order: that is the order the researcher wants the cases shown in.
         cases = pd.DataFrame(list(attrs.values()), index=pd.Index(list(attrs), name="case")).fillna("")
     elif args.transcripts:
-        from ..transcripts import read_corpus
+        from ..pipeline import read_transcripts
 
-        key = args.case_key or str(codebook.settings.get("case_key", "council"))
-        documents = read_corpus(args.transcripts, case_key=key)
+        documents = read_transcripts(args.transcripts, codebook, case_key=args.case_key)
         cases = case_attributes(documents)
     statuses = None if args.status and "any" in args.status else (args.status or ["coded"])
     filters = {

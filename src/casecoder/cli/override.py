@@ -8,7 +8,7 @@ from pathlib import Path
 from ..codebook import load_codebook
 from ..errors import UsageError, problem
 from ..overrides import OverrideEntry, add_override, load_overrides
-from ..transcripts import read_corpus
+from ..pipeline import read_transcripts
 
 HELP = """\
 Add or remove a code on a quoted passage of a transcript, as one analyst's correction of the
@@ -63,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         # Fail on a broken file before reading the transcripts.
         load_overrides(path)
     book = load_codebook(args.codebook, validate_patterns=False)
-    case_key = str(book.settings.get("case_key", "council"))
-    docs = read_corpus([args.transcripts], case_key=case_key)
+    docs = read_transcripts([args.transcripts], book)
     entry = OverrideEntry(
         action=args.action, document=args.document, code=args.code, quote=args.quote,
         note=args.note, prefix=args.prefix, suffix=args.suffix,

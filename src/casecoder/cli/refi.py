@@ -16,7 +16,7 @@ from ..codebook import Codebook, load_codebook
 from ..io import atomic_dir, atomic_write_text
 from ..refi import CONVENTIONS, export_qdc, export_qdpx, import_qdc, import_qdpx
 from ..schema import read_codings, write_codings
-from ..transcripts import read_corpus
+from ..pipeline import case_key_of, read_transcripts
 
 _FMT = argparse.RawDescriptionHelpFormatter
 
@@ -106,8 +106,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_export_qdpx(args: argparse.Namespace) -> int:
     """Export; print the counts."""
     book = load_codebook(args.codebook)
-    case_key = args.case_key or str(book.settings.get("case_key", "council"))
-    docs = read_corpus(args.paths, case_key=case_key)
+    case_key = case_key_of(book, args.case_key)
+    docs = read_transcripts(args.paths, book, case_key=case_key)
     codings = read_codings(args.codings, codebook=book)
     report = export_qdpx(args.out, docs, codings, book, name=args.name, case_key=case_key, schema=args.schema)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())

@@ -11,7 +11,7 @@ from ..codebook import load_codebook
 from ..errors import ReviewError, problem
 from ..review import build_review
 from ..schema import read_codings
-from ..transcripts import read_corpus
+from ..pipeline import read_transcripts
 
 HELP = """\
 Write a self-contained static site (HTML, CSS and a little JavaScript; no server, no network)
@@ -64,7 +64,6 @@ def _read_csv(path: str, what: str, **kwargs: object) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     """Build the site and say where it is; return 0 (errors propagate to the CLI: exit 2)."""
     book = load_codebook(args.codebook)
-    case_key = args.case_key or str(book.settings.get("case_key", "council"))
     codings = read_codings(args.codings, codebook=book)
     # read_codings sorts the rows; the review checks the table as written, so that a problem's
     # line is the line of the file
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         codings = pd.read_csv(args.codings, dtype=str, keep_default_na=False, encoding="utf-8")
     else:
         codings = pd.read_parquet(args.codings)
-    docs = read_corpus(args.transcripts, case_key=case_key)
+    docs = read_transcripts(args.transcripts, book, case_key=args.case_key)
     matrix = _read_csv(args.matrix, "matrix", index_col=0) if args.matrix else None
     disagreements = _read_csv(args.disagreements, "disagreements") if args.disagreements else None
     out = build_review(codings, docs, book, args.out, matrix=matrix, chart=args.chart,

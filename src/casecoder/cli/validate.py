@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
-from ..codebook import load_codebook
-from ..errors import CasecoderError, Problem
-from ..transcripts import TranscriptWarning, read_corpus
+from ..pipeline import validate
 
 HELP = """\
 Check a codebook and transcripts, and list every problem found, one a line, with its file
 and line. Nothing is written.
 
-Checks the codebook's structure (ids, labels, parents, colours) and its spaCy token patterns;
+Checks the codebook's structure (ids, labels, parents, colours, settings), its spaCy token
+patterns, and that the coder can compile every phrase and pattern (so a codebook that passes
+here is one `casecoder code` accepts; each problem names the line of its phrase or pattern);
 reads every transcript (.txt .md .docx .vtt, folders searched recursively) and checks that it
 decodes, that its front matter is valid YAML and that it names its case.
 
@@ -41,27 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Validate, print problems and a summary; return 0 or 2."""
-    problems: list[Problem] = []
-    case_key = args.case_key or "council"
-    try:
-        book = load_codebook(args.codebook)
-        case_key = args.case_key or str(book.settings.get("case_key", "council"))
-        print(f"{args.codebook}: {len(book)} codes, ok")
-    except CasecoderError as exc:
-        problems.extend(exc.problems)
-    if args.paths:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", TranscriptWarning)
-            try:
-                docs = read_corpus(args.paths, case_key=case_key)
-                cases = sorted({d.case for d in docs})
-                turns = sum(len(d.turns) for d in docs)
-                print(f"{len(docs)} transcripts, {len(cases)} cases, {turns} turns, ok")
-            except CasecoderError as exc:
-                problems.extend(exc.problems)
-        for w in caught:
-            if isinstance(w.message, TranscriptWarning):
-                print(f"warning: {w.message.problem}", file=sys.stderr)
-    for p in problems:
+    result = validate(args.codebook, args.paths, case_key=args.case_key)
+    if result.codebook is not None:
+        print(f"{args.codebook}: {len(result.codebook)} codes, ok")
+    if args.paths and result.documents:
+        turns = sum(len(d.turns) for d in result.documents)
+        print(f"{len(result.documents)} transcripts, {len(result.cases)} cases, {turns} turns, ok")
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for p in result.problems:
         print(f"error: {p}", file=sys.stderr)
-    return 2 if problems else 0
+    return 0 if result.ok else 2
