@@ -23,3 +23,12 @@ def test_notebooks_findings_uses_the_public_api_only(executed):
     source = "\n".join(c.source for c in executed.cells if c.cell_type == "code")
     assert "def " not in source  # a helper function belongs in the package
     assert "casecoder._" not in source and "import _" not in source
+
+
+def test_notebooks_findings_shows_which_actions_go_together(executed):
+    cells = [c for c in executed.cells if c.cell_type == "code" and "cooccurrence(codings" in c.source]
+    assert cells, "the notebook has no co-occurrence section"
+    printed = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    assert "coded turns;" in printed and "pairs of actions share at least one" in printed
+    heatmap = [c for c in executed.cells if c.cell_type == "code" and "plot_cooccurrence_heatmap(co" in c.source]
+    assert any("image/png" in o.get("data", {}) for o in heatmap[0].get("outputs", []))

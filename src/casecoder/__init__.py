@@ -10,9 +10,10 @@ the rest. See ``ARCHITECTURE.md`` for the flow of data and the glossary.
 >>> codings = cc.code_documents(docs, book)                       # doctest: +SKIP
 >>> cc.code_matrix(codings, book, value="presence")               # doctest: +SKIP
 
-``evaluate`` and ``reproduce`` are both a module and its main function, so they are not
+``evaluate``, ``reproduce`` and ``cooccurrence`` are both a module and its main function, so they are not
 re-exported here (importing the module would shadow the function): call
-``casecoder.evaluate.evaluate`` and ``casecoder.reproduce.reproduce``.
+``casecoder.evaluate.evaluate``, ``casecoder.reproduce.reproduce`` and
+``casecoder.cooccurrence.cooccurrence``.
 
 Modules are imported on first use of one of their names (PEP 562), so ``import casecoder``
 stays light and does not load spaCy or matplotlib until they are needed.
@@ -62,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "load_overrides": "overrides",
     "load_targets": "targets",
     "plot_agreement_heatmap": "figures",
+    "plot_cooccurrence_heatmap": "figures",
     "read_codings": "schema",
     "read_corpus": "transcripts",
     "read_document": "transcripts",

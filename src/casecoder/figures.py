@@ -1,4 +1,4 @@
-"""Figures: the findings chart (cases taking each code) and the agreement heatmap.
+"""Figures: the findings chart (cases taking each code), the agreement and co-occurrence heatmaps.
 
 Every function takes plain data (DataFrames) and returns a matplotlib ``Figure``; writing is
 done by :func:`save_figure`, which writes PNG and SVG atomically with fixed metadata so that
@@ -8,6 +8,7 @@ re-running gives identical files.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -23,12 +24,14 @@ from .io import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
+    from .cooccurrence import Cooccurrence
 
 __all__ = [
     "FIGURE_FORMATS",
     "cases_per_code",
     "chart_cases_per_code",
     "plot_agreement_heatmap",
+    "plot_cooccurrence_heatmap",
     "save_figure",
 ]
 
@@ -286,4 +289,90 @@ def plot_agreement_heatmap(
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     bar = fig.colorbar(image, ax=ax, shrink=0.6)
     bar.set_label(f"{statistic} (n/a: undefined)", fontsize=8)
+    return fig
+
+
+def plot_cooccurrence_heatmap(
+    result: Cooccurrence,
+    labels: Codebook | Mapping[str, str] | None = None,
+    *,
+    value: str = "jaccard",
+    title: str | None = None,
+) -> Figure:
+    """Heatmap of codes coded together (:func:`casecoder.cooccurrence.cooccurrence`).
+
+    Parameters
+    ----------
+    result : Cooccurrence
+        The counts at one unit.
+    labels : Codebook or mapping, optional
+        Code labels for the rows (default the code ids). Rows read ``n. label``; columns carry
+        the same numbers ``n``, so long labels are written once.
+    value : {"jaccard", "conditional"}
+        What colours a cell: the Jaccard index (symmetric), or the share of the row code's
+        units also coded with the column code.
+    title : str, optional
+        Default "Codes coded in the same <unit>".
+
+    Returns
+    -------
+    Figure
+        One axes: an n × n image of ``value`` from 0 (pale) to the largest value rounded up
+        to a tenth (dark blue), pairs never coded together white; each
+        off-diagonal cell with units in common is annotated with that number of units; each
+        diagonal cell is grey, annotated with the number of units coded with the code (in
+        bold). A colour bar says what colours mean.
+
+    Raises
+    ------
+    FindingsError
+        E508 for another ``value``.
+
+    Examples
+    --------
+    >>> fig = plot_cooccurrence_heatmap(cooccurrence(codings, book, unit="turn"), book)  # doctest: +SKIP
+    >>> save_figure(fig, "out/cooccurrence")  # doctest: +SKIP
+    """
+    import numpy as np
+
+    choices = ("jaccard", "conditional")
+    if value not in choices:
+        raise FindingsError(problem("E508", field="value", option="value", value=value, choices=", ".join(choices)))
+    codes = list(result.counts.index)
+    n = len(codes)
+    counts = result.counts.to_numpy()
+    grid = (result.jaccard if value == "jaccard" else result.conditional).to_numpy(dtype=float).copy()
+    grid[np.eye(n, dtype=bool)] = np.nan  # the diagonal is a count, not a share: drawn grey
+    shown = grid[~np.isnan(grid)]
+    # Why not 0 to 1: co-occurrence is sparse (the shipped study's largest Jaccard by turn is
+    # 0.2), and on a 0-1 scale every cell is the same pale blue. The scale ends at the largest
+    # value rounded up to a tenth; the colour bar says so. Pairs never coded together are white.
+    top = max(0.1, math.ceil(float(shown.max()) * 10 - 1e-9) / 10) if shown.size else 1.0
+    grid[(counts == 0) & ~np.eye(n, dtype=bool)] = -1.0
+    names = [f"{i + 1}. {label}" for i, label in enumerate(_labels_for(codes, labels))]
+    side = 3.0 + 0.42 * max(n, 1)
+    fig = Figure(figsize=(side + 3.2, side), layout="constrained")
+    ax = fig.add_subplot()
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#DDDDDD", under="white")
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0.0, vmax=top, aspect="equal")
+    for r in range(n):
+        for c in range(n):
+            if r == c:
+                ax.text(c, r, str(int(counts[r, c])), ha="center", va="center", fontsize=7, fontweight="bold", color="#333333")
+            elif counts[r, c] > 0:
+                v = grid[r, c]
+                ax.text(c, r, str(int(counts[r, c])), ha="center", va="center", fontsize=7,
+                        color="white" if v > 0.6 * top else "black")
+    ax.set_xticks(range(n), [str(i + 1) for i in range(n)], fontsize=8)
+    ax.set_yticks(range(n), ["\n".join(textwrap.wrap(t, 48)) or t for t in names], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    unit = result.unit
+    ax.set_title(title or f"Codes coded in the same {unit}", loc="left", fontsize=11, fontweight="bold")
+    what = ("Jaccard index: {u}s coded with both / {u}s coded with either" if value == "jaccard"
+            else "share of the row code's {u}s also coded with the column code")
+    bar = fig.colorbar(image, ax=ax, shrink=0.5, extend="neither")
+    bar.set_label(what.format(u=unit), fontsize=8)
+    fig.supxlabel(f"Numbers in cells: {unit}s coded with both codes; on the grey diagonal, {unit}s coded with the code "
+                  f"({result.n_units} {unit}s coded in all).", x=0.01, ha="left", fontsize=7, color="#555555", wrap=True)
     return fig

@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "override",
     "matrix",
     "chart",
+    "cooccurrence",
     "reproduce",
     # beside the flow: read the coding, score it, compare analysts, exchange with other tools
     "review",
@@ -48,6 +49,7 @@ A typical study (each step writes plain files you can open, diff and re-run):
   casecoder code transcripts/ --overrides overrides/alex.yaml --out codings.csv
   casecoder matrix codings.csv --value presence --out matrix.csv   cases x codes
   casecoder chart codings.csv --out chart                          chart.png, chart.svg
+  casecoder cooccurrence codings.csv --unit turn --out cooccurrence/   codes coded together
   casecoder compare auto overrides/alex.yaml --transcripts transcripts/ --out agreement/
                                                        machine vs reviewed coding
   casecoder export-qdpx transcripts/ --codings codings.csv --out study.qdpx   to NVivo & co.

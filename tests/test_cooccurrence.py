@@ -1,0 +1,303 @@
+"""Tests of code co-occurrence: numbers counted by hand on a small table, a brute-force oracle
+under hypothesis, the heatmap read back from its Figure, the files and the command."""
+
+from __future__ import annotations
+
+import doctest
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import casecoder.cooccurrence
+from casecoder.cli import main
+from casecoder.cooccurrence import PAIR_COLUMNS, SEGMENT_COLUMNS, UNITS, cooccurrence, write_cooccurrence
+from casecoder.errors import CodingsError, FindingsError
+from casecoder.figures import plot_cooccurrence_heatmap
+from casecoder.schema import CODINGS_COLUMNS
+
+CODES = ["pace", "risk", "culture", "unused"]  # "unused" is never coded
+
+
+def row(document, case, turn, segment, code, *, source="auto", status="coded", start=None, end=None):
+    start = segment * 20 if start is None else start
+    end = start + 19 if end is None else end
+    return {
+        "document": document, "case": case, "section": "Actions", "turn": turn, "speaker": "Chief Executive",
+        "segment": segment, "start": start, "end": end, "text": f"Ça bouge — vite ({document} {start}) 🚀",
+        "code": code, "rule": "phrase:x" if source == "auto" else "override", "source": source,
+        "analyst": "casecoder" if source == "auto" else "åsa", "status": status,
+        "reason": "" if status == "coded" else "negated", "note": "",
+    }
+
+
+@pytest.fixture
+def codings() -> pd.DataFrame:
+    # Units by hand (document, turn, sentence):           codes coded there
+    #   Åland: a1 turn 0 sentence 0                        pace, risk
+    #          a1 turn 0 sentence 1                        culture
+    #          a1 turn 1 sentence 2                        pace (auto and manual), culture; risk excluded
+    #          a2 turn 0 sentence 0                        risk
+    #   Bø:    b1 turn 0 sentence 0                        pace
+    #          b1 turn 0 sentence 1                        risk, culture
+    #          b1 turn 0, a manual span (segment -1)       culture
+    rows = [
+        row("a1", "Åland", 0, 0, "pace"), row("a1", "Åland", 0, 0, "risk"),
+        row("a1", "Åland", 0, 1, "culture"),
+        row("a1", "Åland", 1, 2, "pace"), row("a1", "Åland", 1, 2, "pace", source="manual"),
+        row("a1", "Åland", 1, 2, "culture"), row("a1", "Åland", 1, 2, "risk", status="excluded"),
+        row("a2", "Åland", 0, 0, "risk"),
+        row("b1", "Bø", 0, 0, "pace"),
+        row("b1", "Bø", 0, 1, "risk"), row("b1", "Bø", 0, 1, "culture"),
+        row("b1", "Bø", 0, -1, "culture", source="manual", start=45, end=52),
+    ]
+    return pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))
+
+
+# counts by hand, rows and columns in CODES order
+EXPECTED = {
+    "sentence": (7, [[3, 1, 1, 0], [1, 3, 1, 0], [1, 1, 4, 0], [0, 0, 0, 0]]),
+    "turn": (4, [[3, 2, 3, 0], [2, 3, 2, 0], [3, 2, 3, 0], [0, 0, 0, 0]]),
+    "document": (3, [[2, 2, 2, 0], [2, 3, 2, 0], [2, 2, 2, 0], [0, 0, 0, 0]]),
+    "case": (2, [[2, 2, 2, 0], [2, 2, 2, 0], [2, 2, 2, 0], [0, 0, 0, 0]]),
+}
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_cooccurrence_counts_by_hand(codings, unit):
+    n_units, counts = EXPECTED[unit]
+    co = cooccurrence(codings, CODES, unit=unit)
+    assert co.unit == unit
+    assert co.n_units == n_units
+    assert co.counts.to_numpy().tolist() == counts
+    assert list(co.counts.index) == CODES and list(co.counts.columns) == CODES
+
+
+@pytest.mark.parametrize(
+    ("unit", "a", "b", "jaccard", "share_of_a", "share_of_b"),
+    [
+        ("sentence", "pace", "risk", 1 / 5, 1 / 3, 1 / 3),
+        ("sentence", "pace", "culture", 1 / 6, 1 / 3, 1 / 4),
+        ("turn", "pace", "culture", 1.0, 1.0, 1.0),
+        ("turn", "pace", "risk", 2 / 4, 2 / 3, 2 / 3),
+        ("document", "pace", "risk", 2 / 3, 1.0, 2 / 3),
+    ],
+)
+def test_cooccurrence_normalised_by_hand(codings, unit, a, b, jaccard, share_of_a, share_of_b):
+    co = cooccurrence(codings, CODES, unit=unit)
+    assert co.jaccard.loc[a, b] == pytest.approx(jaccard)
+    assert co.conditional.loc[a, b] == pytest.approx(share_of_a)
+    assert co.conditional.loc[b, a] == pytest.approx(share_of_b)
+    pair = co.pairs[(co.pairs["code_a"] == a) & (co.pairs["code_b"] == b)].iloc[0]
+    assert (pair["jaccard"], pair["share_of_a"], pair["share_of_b"]) == pytest.approx((jaccard, share_of_a, share_of_b))
+
+
+def test_cooccurrence_unused_code_is_undefined_not_zero(codings):
+    co = cooccurrence(codings, CODES, unit="sentence")
+    assert co.jaccard.loc["pace", "pace"] == 1.0
+    assert math.isnan(co.jaccard.loc["unused", "unused"])
+    assert math.isnan(co.jaccard.loc["unused", "pace"]) is False  # pace is used: 0 of 3
+    assert co.jaccard.loc["unused", "pace"] == 0.0
+    assert co.conditional.loc["unused"].isna().all()
+
+
+def test_cooccurrence_excluded_rows_never_count(codings):
+    # risk is excluded on a1 sentence 2; coded there it would pair with pace and culture.
+    recoded = codings.assign(status="coded", reason="")
+    assert cooccurrence(recoded, CODES).counts.loc["pace", "risk"] == 2
+    assert cooccurrence(codings, CODES).counts.loc["pace", "risk"] == 1
+
+
+def test_cooccurrence_pairs_table_is_tidy(codings):
+    co = cooccurrence(codings, CODES, unit="turn")
+    assert tuple(co.pairs.columns) == PAIR_COLUMNS
+    assert list(zip(co.pairs["code_a"], co.pairs["code_b"])) == [
+        ("pace", "risk"), ("pace", "culture"), ("pace", "unused"),
+        ("risk", "culture"), ("risk", "unused"), ("culture", "unused")]
+    assert co.pairs["both"].tolist() == [2, 3, 0, 2, 0, 0]
+    assert co.pairs["either"].tolist() == [4, 3, 3, 4, 3, 3]
+
+
+def test_cooccurrence_segments_behind_a_cell(codings):
+    co = cooccurrence(codings, CODES, unit="sentence")
+    assert tuple(co.segments.columns) == SEGMENT_COLUMNS
+    cell = co.segments[(co.segments["code_a"] == "pace") & (co.segments["code_b"] == "culture")]
+    # the one sentence coded with both: pace (by the machine and an analyst, once) and culture
+    assert cell[["unit", "document", "turn", "segment", "start", "end", "code", "sources"]].values.tolist() == [
+        ["a1, sentence 2", "a1", 1, 2, 40, 59, "pace", "auto+manual"],
+        ["a1, sentence 2", "a1", 1, 2, 40, 59, "culture", "auto"],
+    ]
+    assert set(zip(co.segments["code_a"], co.segments["code_b"])) == {
+        ("pace", "risk"), ("pace", "culture"), ("risk", "culture")}
+
+
+def test_cooccurrence_segments_at_turn_list_every_span_of_both_codes(codings):
+    co = cooccurrence(codings, CODES, unit="turn")
+    cell = co.segments[(co.segments["code_a"] == "risk") & (co.segments["code_b"] == "culture")]
+    assert cell[["unit", "start", "code"]].values.tolist() == [
+        ["a1, turn 0", 0, "risk"], ["a1, turn 0", 20, "culture"],
+        ["b1, turn 0", 20, "risk"], ["b1, turn 0", 20, "culture"], ["b1, turn 0", 45, "culture"],
+    ]
+
+
+def test_cooccurrence_filters_and_codes_default(codings):
+    only_auto = cooccurrence(codings, CODES, unit="sentence", sources="auto")
+    assert only_auto.counts.loc["culture", "culture"] == 3  # the manual span is left out
+    default = cooccurrence(codings)
+    assert list(default.counts.index) == ["culture", "pace", "risk"]  # the table's codes, sorted
+
+
+def test_cooccurrence_rejects_unknown_unit_and_code(codings):
+    with pytest.raises(FindingsError) as err:
+        cooccurrence(codings, CODES, unit="paragraph")
+    assert err.value.problems[0].code == "E508"
+    assert "sentence, turn, document, case" in str(err.value)
+    with pytest.raises(CodingsError) as err:
+        cooccurrence(codings, ["pace", "risk"])
+    assert [p.code for p in err.value.problems] == ["E203"]
+    assert "culture" in str(err.value)
+
+
+def test_cooccurrence_empty_table():
+    co = cooccurrence(pd.DataFrame(columns=list(CODINGS_COLUMNS)), CODES)
+    assert co.n_units == 0
+    assert int(co.counts.to_numpy().sum()) == 0
+    assert co.jaccard.isna().all().all()
+    assert co.segments.empty and tuple(co.segments.columns) == SEGMENT_COLUMNS
+
+
+def test_cooccurrence_docstring_examples_run():
+    result = doctest.testmod(casecoder.cooccurrence, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 4 and result.failed == 0
+
+
+# --------------------------------------------------------------------------------------------
+# properties against a brute-force count with Python sets
+
+_row = st.tuples(
+    st.sampled_from(["d1", "d2", "d3"]),      # document (its case: the first letter of its id + 1)
+    st.integers(0, 2),                         # turn
+    st.integers(-1, 3),                        # segment (-1: a span of its own)
+    st.sampled_from(["a", "b", "c", "d"]),     # code
+    st.sampled_from(["coded", "excluded"]),
+    st.sampled_from(["auto", "manual"]),
+)
+
+
+def _table(draw_rows):
+    rows = []
+    for doc, turn, seg, code, status, source in draw_rows:
+        start = 100 + 7 * turn if seg < 0 else 10 * seg
+        rows.append(row(doc, "one" if doc != "d3" else "two", turn, seg, code, status=status, source=source,
+                        start=start, end=start + 5))
+    return pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))
+
+
+def _brute(table, unit):
+    units: dict[str, set] = {c: set() for c in "abcd"}
+    for r in table[table["status"] == "coded"].itertuples():
+        key = {"case": (r.case,), "document": (r.document,),
+               "turn": (r.document, r.turn), "sentence": (r.document, r.segment)}[unit]
+        if unit == "sentence" and r.segment < 0:
+            key = (r.document, "span", r.start, r.end)
+        units[r.code].add(key)
+    return [[len(units[a] & units[b]) for b in "abcd"] for a in "abcd"]
+
+
+@settings(max_examples=40)
+@given(rows=st.lists(_row, max_size=25), unit=st.sampled_from(UNITS), seed=st.randoms())
+def test_cooccurrence_matches_brute_force_and_is_symmetric(rows, unit, seed):
+    table = _table(rows)
+    co = cooccurrence(table, list("abcd"), unit=unit)
+    counts = co.counts.to_numpy()
+    assert counts.tolist() == _brute(table, unit)
+    assert (counts == counts.T).all()
+    assert (co.jaccard.fillna(-1).to_numpy() == co.jaccard.fillna(-1).to_numpy().T).all()
+    j = co.jaccard.to_numpy()
+    assert ((j[~np.isnan(j)] >= 0) & (j[~np.isnan(j)] <= 1)).all()
+    # a pair cannot share more units than either code has
+    assert (counts <= np.minimum.outer(np.diag(counts), np.diag(counts))).all()
+    # the segments behind a pair lie in exactly the units the pair shares
+    behind = co.segments.groupby(["code_a", "code_b"])["unit"].nunique().to_dict()
+    assert behind == {(a, b): n for a, b, n in co.pairs[["code_a", "code_b", "both"]].itertuples(index=False) if n}
+    # row order does not matter
+    shuffled = table.sample(frac=1.0, random_state=seed.randrange(2**32))
+    assert cooccurrence(shuffled, list("abcd"), unit=unit).counts.equals(co.counts)
+
+
+# --------------------------------------------------------------------------------------------
+# the heatmap, the files and the command
+
+
+def test_cooccurrence_heatmap_cells_and_labels(codings):
+    co = cooccurrence(codings, CODES, unit="turn")
+    labels = {"pace": "Move with pace", "risk": "Take considered risks", "culture": "Créer une culture", "unused": "Nobody"}
+    fig = plot_cooccurrence_heatmap(co, labels)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "1. Move with pace", "2. Take considered risks", "3. Créer une culture", "4. Nobody"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4"]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    # diagonal: turns coded with the code; elsewhere the turns shared, none where nothing is shared
+    assert cells == {(0, 0): "3", (1, 1): "3", (2, 2): "3", (3, 3): "0",
+                     (0, 1): "2", (1, 0): "2", (0, 2): "3", (2, 0): "3", (1, 2): "2", (2, 1): "2"}
+    image = ax.images[0]
+    assert image.get_clim() == (0.0, 1.0)  # the largest Jaccard (pace, culture) is 1.0
+    assert ax.get_title(loc="left") == "Codes coded in the same turn"
+    with pytest.raises(FindingsError):
+        plot_cooccurrence_heatmap(co, value="lift")
+
+
+def test_cooccurrence_write_files_are_repeatable(codings, tmp_path):
+    co = cooccurrence(codings, CODES, unit="sentence")
+    first = write_cooccurrence(co, tmp_path / "a")
+    second = write_cooccurrence(co, tmp_path / "b")
+    names = sorted(p.name for p in first)
+    assert names == sorted([
+        "sentence-counts.csv", "sentence-jaccard.csv", "sentence-conditional.csv", "sentence-pairs.csv",
+        "sentence-pairs.parquet", "sentence-segments.csv", "sentence-segments.parquet",
+        "sentence-heatmap.png", "sentence-heatmap.svg"])
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    back = pd.read_csv(tmp_path / "a" / "sentence-counts.csv", index_col=0)
+    assert back.to_numpy().tolist() == EXPECTED["sentence"][1]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "sentence-segments.parquet"), co.segments,
+                                  check_dtype=False)
+    assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+@pytest.fixture
+def codebook_file(tmp_path):
+    path = tmp_path / "codebook.yaml"
+    path.write_text("codes:\n" + "".join(f"  - id: {c}\n    label: {c.title()} ✓\n" for c in CODES), encoding="utf-8")
+    return path
+
+
+def test_cooccurrence_cli_writes_the_tables(codings, codebook_file, tmp_path, capsys):
+    src = tmp_path / "codings.csv"
+    codings.to_csv(src, index=False)
+    out = tmp_path / "co"
+    assert main(["cooccurrence", str(src), "--codebook", str(codebook_file), "--unit", "turn", "--out", str(out)]) == 0
+    assert "3 of 6 pairs of codes share at least one of 4 coded turns" in capsys.readouterr().err
+    counts = pd.read_csv(out / "turn-counts.csv", index_col=0)
+    assert counts.to_numpy().tolist() == EXPECTED["turn"][1]
+    assert (out / "turn-heatmap.svg").read_text(encoding="utf-8").count("Pace ✓") == 1
+
+
+def test_cooccurrence_cli_bad_input_exits_2_and_writes_nothing(codings, codebook_file, tmp_path, capsys):
+    src = tmp_path / "codings.csv"
+    codings.assign(code=codings["code"].replace("culture", "kultur")).to_csv(src, index=False)
+    out = tmp_path / "co"
+    assert main(["cooccurrence", str(src), "--codebook", str(codebook_file), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "kultur" in err and "[E203]" in err
+    assert not out.exists()
+
+
+def test_cooccurrence_cli_help_has_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["cooccurrence", "--help"])
+    assert "casecoder cooccurrence out/codings.csv --unit turn --out out/cooccurrence" in capsys.readouterr().out
