@@ -367,7 +367,6 @@ def test_refi_export_description_keeps_line_breaks(tmp_path):
     assert import_qdpx(tmp_path / "p.qdpx").report.codes[0].description == desc.text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the codebook loader joins a definition's lines into one")
 def test_refi_export_description_keeps_line_breaks_from_codebook_yaml(tmp_path, capsys):
     from casecoder.codebook import load_codebook
 
@@ -402,3 +401,19 @@ def test_refi_import_convention_evidence_is_true_when_two_others_tie(tmp_path):
     assert got.report.convention == "codepoints-crlf"
     assert "specification" not in got.report.evidence
     assert "utf16-crlf" in got.report.evidence  # the one it tied with is named
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_refi_export_files_follow_the_umask(tmp_path, umask):
+    import os
+
+    docs, codings, book = _emoji_study(tmp_path)
+    old = os.umask(umask)
+    try:
+        export_qdpx(tmp_path / "p.qdpx", docs, codings, book)
+        assert main(["export-qdc", "--codebook", str(REPO / "codebook.yaml"), "--out", str(tmp_path / "c.qdc")]) == 0
+    finally:
+        os.umask(old)
+    for name in ("p.qdpx", "c.qdc"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask

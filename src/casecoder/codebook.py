@@ -196,6 +196,21 @@ def _field(*path: Any) -> str:
     return out
 
 
+def _paragraphs(text: str) -> str:
+    r"""Whitespace runs within a line collapsed, line breaks kept (at most one blank line).
+
+    A definition written as a YAML block (``|``) keeps its lines and paragraphs, which the
+    review site and REFI-QDA descriptions show; a folded one (``>``) is one line already.
+
+    Examples
+    --------
+    >>> _paragraphs("  Act   quickly.\nDo not wait.\n\n\n\nA second  paragraph.\n")
+    'Act quickly.\nDo not wait.\n\nA second paragraph.'
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def load_codebook(path: str | os.PathLike[str] = "codebook.yaml", *, validate_patterns: bool = True) -> Codebook:
     """Load and validate a codebook file.
 
@@ -296,7 +311,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
             if not isinstance(value, str):
                 err("E103", *where, key, expected="text", found=type(value).__name__)
                 continue
-            texts[key] = " ".join(value.split())
+            texts[key] = " ".join(value.split()) if key == "label" else _paragraphs(value)
         if texts.get("description") and not texts.get("definition"):
             texts["definition"] = texts["description"]
         parent = raw.get("parent")
