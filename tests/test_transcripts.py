@@ -293,3 +293,87 @@ def test_transcripts_document_from_text_normalises_and_finds_turns():
     assert doc.metadata["k"] == "v"
     with pytest.raises(TranscriptError):
         document_from_text("empty", "# only a heading\n", case="x")
+
+
+# --- what a research team hands us (interviewers named, entities, lock files, cases) ----------
+
+ZOOM = """\
+WEBVTT
+
+1
+00:00:01.000 --> 00:00:03.000
+<v Ruth Adeyemi>Did you work with partners &amp; residents?</v>
+
+2
+00:00:03.500 --> 00:00:06.000
+<v O&apos;Neil&nbsp;Director>We didn&apos;t wait: it&#39;s &lt;weeks&gt;, not years.</v>
+"""
+
+
+def test_transcripts_vtt_entities_decoded_in_speakers_and_text(tmp_path):
+    doc = read_document(write(tmp_path, "call.vtt", ZOOM), cases={"call": {"case": "x"}})
+    assert [t.speaker for t in doc.turns] == ["Ruth Adeyemi", "O'Neil Director"]
+    assert doc.turns[0].text == "Did you work with partners & residents?"
+    assert doc.turns[1].text == "We didn't wait: it's <weeks>, not years."
+    assert "&" + "amp;" not in doc.text and "\u00a0" not in doc.text
+    assert_offsets(doc)
+
+
+def test_transcripts_named_interviewer_declared_three_ways(tmp_path):
+    vtt = write(tmp_path, "call.vtt", ZOOM)
+    # Not declared: a named interviewer is an ordinary speaker.
+    plain = read_document(vtt, cases={"call": {"case": "x"}})
+    assert [t.interviewer for t in plain.turns] == [False, False]
+    # For the whole study (a command-line option passes this).
+    study = read_document(vtt, cases={"call": {"case": "x"}}, interviewers=["ruth adeyemi"])
+    assert [t.interviewer for t in study.turns] == [True, False]
+    # In cases.csv, per document (VTT files have no front matter).
+    write(tmp_path, "cases.csv", "file,case,interviewer\ncall.vtt,wigan,Someone Else; Ruth Adeyemi\n")
+    (doc,) = read_corpus(tmp_path)
+    assert [t.interviewer for t in doc.turns] == [True, False]
+    assert "interviewer" not in doc.metadata  # a declaration, not a case attribute
+    # In front matter, a name or a list.
+    (tmp_path / "md").mkdir()
+    md = write(tmp_path / "md", "a.md", "---\ncouncil: x\ninterviewer: [Sam Lee]\n---\n"
+               "Sam Lee: What changed?\n\nDirector: We changed.\n")
+    assert [t.interviewer for t in read_document(md).turns] == [True, False]
+
+
+def test_transcripts_bad_interviewer_declaration_named(tmp_path):
+    md = write(tmp_path, "a.md", "---\ncouncil: x\ninterviewer: {name: Sam}\n---\nSam: Hi.\n")
+    with pytest.raises(TranscriptError) as info:
+        read_document(md)
+    (p,) = info.value.problems
+    assert p.code == "E018" and p.field == "interviewer" and p.path == str(md)
+
+
+def test_transcripts_word_lock_file_skipped_with_a_note(tmp_path):
+    write(tmp_path, "a.md", "---\ncouncil: x\n---\nDirector: Hello.\n")
+    (tmp_path / "~$a.docx").write_bytes(b"\x00lock")
+    with pytest.warns(TranscriptWarning) as caught:
+        found = find_transcripts([tmp_path])
+    assert [f.name for f in found] == ["a.md"]
+    assert [w.message.problem.code for w in caught] == ["E017"]
+    assert caught[0].message.problem.path.endswith("~$a.docx")
+
+
+def test_transcripts_case_conflict_and_unmatched_cases_row(tmp_path):
+    write(tmp_path, "a.md", "---\ncouncil: bristol\n---\nDirector: Hello.\n")
+    write(tmp_path, "b.md", "---\ncouncil: bath\n---\nDirector: Hello.\n")
+    write(tmp_path, "cases.csv", "file,case\na.md,oldham\nb.md,bath\nmissing.docx,wigan\n")
+    with pytest.raises(TranscriptError) as info:
+        read_corpus(tmp_path)
+    assert [(p.code, Path(p.path).name) for p in info.value.problems] == [("E019", "a.md")]
+    write(tmp_path, "cases.csv", "file,case\na.md,bristol\nmissing.docx,wigan\n")
+    with pytest.warns(TranscriptWarning) as caught:
+        docs = read_corpus(tmp_path)
+    assert [d.case for d in docs] == ["bristol", "bath"]
+    assert [(w.message.problem.code, "missing" in str(w.message)) for w in caught] == [("E020", True)]
+
+
+def test_transcripts_warning_pickles_with_its_problem(tmp_path):
+    write(tmp_path, "a.md", "---\ncouncil: x\n---\nDirector: caf\xe9.\n", encoding="cp1252")
+    with pytest.warns(TranscriptWarning) as caught:
+        read_corpus(tmp_path)
+    back = pickle.loads(pickle.dumps(caught[0].message))
+    assert back.problem == caught[0].message.problem and back.problem.code == "E011"

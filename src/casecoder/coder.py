@@ -37,6 +37,7 @@ import json
 import math
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -52,9 +53,10 @@ from .codebook import Codebook, load_codebook
 from .errors import CasecoderError, CoderError, Problem, TranscriptError, problem
 from .io import atomic_path
 from .nlp import forms_of, get_nlp, lemma
-from .schema import CODINGS_COLUMNS, normalise_codings
+from .schema import CODINGS_COLUMNS, csv_safe_rows, normalise_codings
 from .segments import split_sentences
-from .transcripts import CASES_FILE, DEFAULT_CASE_KEY, Document, Turn, find_transcripts, load_cases, read_document
+from .transcripts import (CASES_FILE, DEFAULT_CASE_KEY, Document, Turn, find_transcripts, load_cases, read_document,
+                          warn_unmatched_cases)
 
 __all__ = [
     "BOUNDARY_WORDS",
@@ -809,17 +811,24 @@ def _code_batch(batch: Sequence[Document]) -> list[tuple[Any, ...]]:
     return _code_documents(batch, _WORKER_CODER, make_doc)
 
 
-def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]]]]) -> tuple[int, list[tuple[Any, ...]] | tuple[str, tuple[Problem, ...]]]:
-    """Read and code a batch of files; errors come back as data (exceptions do not pickle well)."""
+def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]]]]
+                         ) -> tuple[int, list[tuple[Any, ...]], tuple[Problem, ...], tuple[Warning, ...]]:
+    """Read and code a batch of files; the problems of unreadable files come back as data
+    (exceptions do not pickle well) and the readable files are still coded, so one run lists
+    every bad file of the corpus, not the first. Warnings (a file decoded as cp1252) come back
+    too: a worker process cannot show them in the parent's format."""
     assert _WORKER_CODER is not None
     make_doc = get_nlp().tokenizer
     documents = []
-    for path, case_key, cases in batch:
-        try:
-            documents.append(read_document(path, case_key=case_key, cases=cases))
-        except CasecoderError as exc:
-            return len(batch), (type(exc).__name__, exc.problems)
-    return len(batch), _code_documents(documents, _WORKER_CODER, make_doc)
+    problems: list[Problem] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for path, case_key, cases in batch:
+            try:
+                documents.append(read_document(path, case_key=case_key, cases=cases))
+            except CasecoderError as exc:
+                problems.extend(exc.problems)
+    return len(batch), _code_documents(documents, _WORKER_CODER, make_doc), tuple(problems), tuple(w.message for w in caught)
 
 
 def _code_documents(documents: Sequence[Document], coder: Coder, make_doc: Callable[[str], Any]) -> list[tuple[Any, ...]]:
@@ -985,7 +994,7 @@ class _CodingsSink:
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         if self.csv is not None:
-            self.csv.writerows(rows)
+            self.csv.writerows(csv_safe_rows(rows))
             return
         self.buffer.extend(rows)
         if len(self.buffer) >= _CHUNK_ROWS:
@@ -1098,12 +1107,17 @@ def code_corpus(
 
     def results() -> Iterator[list[tuple[Any, ...]]]:
         with _progress(len(files), progress, "doc") as bar:
-            for n, rows in _map(coder, _read_and_code_batch, _batches(tasks(), _BATCH_DOCS), jobs):
-                if isinstance(rows, tuple):
-                    kind, found = rows
-                    raise {"TranscriptError": TranscriptError}.get(kind, CoderError)(found)
+            for n, rows, found, notes in _map(coder, _read_and_code_batch, _batches(tasks(), _BATCH_DOCS), jobs):
+                problems.extend(found)
+                for note in notes:
+                    warnings.warn(note, stacklevel=2)
                 bar.update(n)
                 yield rows
+        # Raised after the last file, before the output is renamed into place: the run lists
+        # every unreadable file and leaves no partial codings behind.
+        if problems:
+            raise TranscriptError(problems)
+        warn_unmatched_cases({Path(k): v for k, v in cases.items()}, (Path(f).stem for f in files))
 
     with _CodingsSink(out_path) as sink:
         for rows in results():

@@ -64,6 +64,10 @@ MESSAGES: dict[str, str] = {
     "E014": "not a valid WebVTT file: {error}",
     "E015": "two documents have the same id '{id}' ({other}); rename one of the files",
     "E016": "the document has no text",
+    "E017": "skipped: a Word lock file (Word keeps it while the document is open), not a transcript",
+    "E018": "expected the interviewer's name or a list of names, found {found}",
+    "E019": "two different cases: the front matter says '{front}', cases.csv says '{listed}'; keep one",
+    "E020": "cases.csv names '{id}', but no transcript of that name was read from this folder",
     # --- E1xx codebook ----------------------------------------------------------------------
     "E101": "codebook file not found; pass --codebook PATH",
     "E102": "codebook is not valid YAML: {error}",

@@ -29,8 +29,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 __all__ = ["atomic_dir", "atomic_path", "atomic_write_bytes", "atomic_write_text", "current_umask",
-           "remove_stale_temps",
-           "write_with"]
+           "remove_stale_temps", "spreadsheet_safe", "spreadsheet_text", "write_with"]
+
+#: A cell starting with one of these is run as a formula by Excel, LibreOffice Calc or Google
+#: Sheets when a researcher opens the CSV (OWASP's "CSV injection" list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _UMASK_LOCK = threading.Lock()
 
@@ -228,3 +231,38 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], object]) -
     with atomic_path(path) as tmp:
         writer(tmp)
     return Path(path)
+
+
+def _needs_guard(value: str) -> bool:
+    return value.startswith(FORMULA_STARTS) or (value.startswith("'") and _needs_guard(value[1:]))
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Return ``value`` as a CSV cell no spreadsheet will run: a leading apostrophe if needed.
+
+    A cell that starts with ``= + - @``, a tab or a carriage return gets an apostrophe in front
+    (spreadsheets show the text, not a formula); so does a cell that already starts with
+    apostrophes before one of those, so that :func:`spreadsheet_text` undoes it exactly.
+    Parquet outputs keep the raw text: only CSV is guarded.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=1+2")
+    "'=1+2"
+    >>> spreadsheet_safe("we went door to door"), spreadsheet_safe("'quoted")
+    ('we went door to door', "'quoted")
+    >>> all(spreadsheet_text(spreadsheet_safe(v)) == v for v in ["-1", "'=x", "''+y", "'a", "@"])
+    True
+    """
+    return "'" + value if _needs_guard(value) else value
+
+
+def spreadsheet_text(cell: str) -> str:
+    """Undo :func:`spreadsheet_safe` on a cell read back from a CSV casecoder wrote.
+
+    Examples
+    --------
+    >>> spreadsheet_text("'=SUM(A1)"), spreadsheet_text("'quoted")
+    ('=SUM(A1)', "'quoted")
+    """
+    return cell[1:] if cell.startswith("'") and _needs_guard(cell[1:]) else cell

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import CodingsError, problem
-from .io import atomic_path
+from .io import FORMULA_STARTS, atomic_path, spreadsheet_safe, spreadsheet_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
@@ -46,6 +46,8 @@ __all__ = [
     "CODINGS_COLUMNS",
     "INT_COLUMNS",
     "SORT_COLUMNS",
+    "csv_safe_frame",
+    "csv_safe_rows",
     "empty_codings",
     "normalise_codings",
     "read_codings",
@@ -175,6 +177,50 @@ def validate_codings(
     return out
 
 
+_GUARD_FIRST = tuple(FORMULA_STARTS) + ("'",)
+
+
+def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells, index and column names are safe to open in a spreadsheet.
+
+    Every string that a spreadsheet would run as a formula gets a leading apostrophe
+    (:func:`casecoder.io.spreadsheet_safe`); numbers are left alone. Use it for every CSV a
+    researcher may open; Parquet keeps the raw text.
+
+    Examples
+    --------
+    >>> safe = csv_safe_frame(pd.DataFrame({"case": ["=cmd|' /C calc'!A0", "Oldham"], "n": [-1, 2]}))
+    >>> safe["case"].tolist(), safe["n"].tolist()
+    (["'=cmd|' /C calc'!A0", 'Oldham'], [-1, 2])
+    """
+    def fix(value: object) -> object:
+        return spreadsheet_safe(value) if isinstance(value, str) else value
+
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(fix)
+    out.index = out.index.map(fix)
+    out.columns = out.columns.map(fix)
+    return out
+
+
+def csv_safe_rows(rows: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Rows of a codings table with their text cells made spreadsheet-safe (see above).
+
+    Examples
+    --------
+    >>> csv_safe_rows([("doc", "+44 1234", 3)])
+    [('doc', "'+44 1234", 3)]
+    """
+    out = []
+    for row in rows:
+        if any(isinstance(v, str) and v.startswith(_GUARD_FIRST) for v in row):
+            row = tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in row)
+        out.append(row)
+    return out
+
+
 def read_codings(
     path: str | os.PathLike[str], *, codebook: Codebook | None = None
 ) -> pd.DataFrame:
@@ -192,7 +238,8 @@ def read_codings(
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":
-            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+            # Cells casecoder guarded against spreadsheet formulas get their text back.
+            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8").map(spreadsheet_text)
         elif suffix == ".parquet":
             df = pd.read_parquet(p)
         else:
@@ -208,7 +255,9 @@ def write_codings(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a codings table atomically as ``.csv`` (UTF-8, LF) or ``.parquet``.
 
     The table is normalised first (all columns, sorted rows), so the same codings always give
-    the same bytes.
+    the same bytes. In CSV, a cell a spreadsheet would run as a formula (starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or CR) gets a leading apostrophe; :func:`read_codings` removes it,
+    and Parquet keeps the raw text.
     """
     p = Path(path)
     out = normalise_codings(df)
@@ -217,7 +266,7 @@ def write_codings(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise CodingsError(problem("E206", path=p, suffix=suffix or "(none)"))
     with atomic_path(p) as tmp:
         if suffix == ".csv":
-            out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+            csv_safe_frame(out).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
         else:
             out.to_parquet(tmp, index=False)
     return p

@@ -25,11 +25,12 @@ cp1252 as a last resort, with a :class:`TranscriptWarning` naming the file.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -55,6 +56,8 @@ __all__ = [
     "read_document",
 ]
 
+#: Word writes ``~$name.docx`` beside a document while it is open: a lock file, never a transcript.
+LOCK_PREFIX = "~$"
 #: File types the reader understands.
 SUFFIXES: tuple[str, ...] = (".txt", ".md", ".docx", ".vtt")
 #: Speaker labels (lower case) that mark the interviewer's turns.
@@ -95,6 +98,10 @@ class TranscriptWarning(UserWarning):
     def __init__(self, problem: Problem):
         self.problem = problem
         super().__init__(str(problem))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Warnings raised in worker processes travel back to the parent with their problem.
+        return (type(self), (self.problem,))
 
 
 @dataclass(frozen=True)
@@ -455,6 +462,11 @@ _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^>]+)>")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d{2}:[\d:.]+>")
 
 
+def _unescape(text: str) -> str:
+    """Decode HTML character references and turn no-break spaces into spaces."""
+    return html.unescape(text).replace("\u00a0", " ").strip()
+
+
 def _read_vtt(path: Path) -> tuple[str, dict[str, Any], tuple[Turn, ...]]:
     raw = _normalise(_decode(path.read_bytes(), path))
     lines = raw.split("\n")
@@ -484,8 +496,10 @@ def _read_vtt(path: Path) -> tuple[str, dict[str, Any], tuple[Turn, ...]]:
             i += 1
         text = " ".join(p.strip() for p in payload)
         voice = _VOICE.search(text)
-        speaker = voice.group("name").strip() if voice else ""
-        text = " ".join(_TAG.sub("", text).split())
+        # Character references (&amp; &lt; &nbsp; &apos; ...) are decoded after the tags are
+        # removed, as the WebVTT cue-text parser does, so "&lt;v" in speech stays text.
+        speaker = _unescape(voice.group("name")) if voice else ""
+        text = " ".join(_unescape(_TAG.sub("", text)).split())
         if not voice:
             head = _TURN_HEAD.match(text)
             if head and (head.group("l3") or head.group("l1") or head.group("l2")):
@@ -581,6 +595,7 @@ def read_document(
     *,
     case_key: str = DEFAULT_CASE_KEY,
     cases: Mapping[str, Mapping[str, str]] | None = None,
+    interviewers: Iterable[str] = (),
 ) -> Document:
     """Read one transcript file into a :class:`Document`.
 
@@ -593,6 +608,13 @@ def read_document(
     cases : mapping, optional
         Rows of a ``cases.csv`` (see :func:`load_cases`), used when the front matter has no
         case; their other columns become case attributes in ``metadata``.
+    interviewers : iterable of str, optional
+        Speaker names that are the interviewer in every document of the study (a Zoom or
+        Teams transcript names the interviewer, ``<v Ruth Adeyemi>``). A document also declares
+        its own with front matter ``interviewer: Name`` (or a list) or an ``interviewer``
+        column of ``cases.csv`` (names separated by ``;``). Turns of these speakers, and of the
+        labels in :data:`INTERVIEWER_LABELS`, have ``interviewer=True``; names compare
+        case-insensitively.
 
     Returns
     -------
@@ -622,11 +644,19 @@ def read_document(
         raise TranscriptError(problem("E016", path=p))
     row = dict((cases or {}).get(p.stem, {}))
     case = meta.get(case_key)
+    listed = row.get("case", "")
+    if case is not None and str(case).strip() and listed and str(case).strip() != listed:
+        # Two declarations that disagree: choosing one silently would file the document under
+        # a case the analyst may not have meant.
+        raise TranscriptError(problem("E019", path=p, field=case_key, front=str(case).strip(), listed=listed))
     if case is None or str(case).strip() == "":
         case = row.get("case")
     if case is None or str(case).strip() == "":
         raise TranscriptError(problem("E008", path=p, field=case_key, case_key=case_key))
-    attributes = {k: v for k, v in row.items() if k != "case"}
+    declared = _declared_interviewers(p, meta, row, interviewers)
+    if declared:
+        turns = tuple(replace(t, interviewer=True) if t.speaker.casefold() in declared else t for t in turns)
+    attributes = {k: v for k, v in row.items() if k not in ("case", "interviewer")}
     metadata = {**attributes, **meta}
     return Document(
         id=p.stem,
@@ -636,6 +666,21 @@ def read_document(
         metadata=FrozenMap(metadata),
         turns=turns,
     )
+
+
+def _declared_interviewers(path: Path, meta: Mapping[str, Any], row: Mapping[str, str],
+                           given: Iterable[str]) -> frozenset[str]:
+    """Interviewer names for one document: the study's, its front matter's, its cases.csv row's."""
+    names = [str(n) for n in given]
+    value = meta.get("interviewer")
+    if isinstance(value, str):
+        names.append(value)
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        names.extend(value)
+    elif value is not None:
+        raise TranscriptError(problem("E018", path=path, field="interviewer", found=repr(value)))
+    names.extend(row.get("interviewer", "").split(";"))
+    return frozenset(n.strip().casefold() for n in names if n.strip())
 
 
 def document_from_text(
@@ -676,11 +721,16 @@ def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            inside = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUFFIXES
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+            inside = []
+            for f in sorted(p.rglob("*")):
+                if not f.is_file() or f.suffix.lower() not in SUFFIXES:
+                    continue
+                if any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue  # hidden files and folders (.git, editors' backups) are not data
+                if f.name.startswith(LOCK_PREFIX):
+                    warnings.warn(TranscriptWarning(problem("E017", path=f)), stacklevel=2)
+                    continue
+                inside.append(f)
             if not inside:
                 problems.append(problem("E002", path=p, suffixes=", ".join(SUFFIXES)))
             found.extend(inside)
@@ -693,6 +743,15 @@ def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(dict.fromkeys(found), key=lambda f: (f.stem, str(f)))
 
 
+def warn_unmatched_cases(cache: Mapping[Path, Mapping[str, Any]], ids: Iterable[str]) -> None:
+    """Warn (E020) for every ``cases.csv`` row that names no document read from its folder."""
+    found = set(ids)
+    for folder, rows in sorted(cache.items()):
+        for doc_id in sorted(set(rows) - found):
+            warnings.warn(TranscriptWarning(problem("E020", path=Path(folder) / CASES_FILE, field="file", id=doc_id)),
+                          stacklevel=3)
+
+
 def _cases_for(path: Path, cache: dict[Path, dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
     folder = path.parent
     if folder not in cache:
@@ -701,7 +760,8 @@ def _cases_for(path: Path, cache: dict[Path, dict[str, dict[str, str]]]) -> dict
     return cache[folder]
 
 
-def iter_corpus(paths: Iterable[str | Path], *, case_key: str = DEFAULT_CASE_KEY) -> Iterator[Document]:
+def iter_corpus(paths: Iterable[str | Path], *, case_key: str = DEFAULT_CASE_KEY,
+                interviewers: Iterable[str] = ()) -> Iterator[Document]:
     """Stream the documents of files and folders, one at a time, in document-id order.
 
     A ``cases.csv`` in a transcript's folder supplies cases and case attributes. The first
@@ -711,14 +771,16 @@ def iter_corpus(paths: Iterable[str | Path], *, case_key: str = DEFAULT_CASE_KEY
     cache: dict[Path, dict[str, dict[str, str]]] = {}
     seen: dict[str, str] = {}
     for f in find_transcripts(paths):
-        doc = read_document(f, case_key=case_key, cases=_cases_for(f, cache))
+        doc = read_document(f, case_key=case_key, cases=_cases_for(f, cache), interviewers=interviewers)
         if doc.id in seen:
             raise TranscriptError(problem("E015", path=f, id=doc.id, other=seen[doc.id]))
         seen[doc.id] = str(f)
         yield doc
+    warn_unmatched_cases(cache, seen)
 
 
-def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = DEFAULT_CASE_KEY) -> list[Document]:
+def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = DEFAULT_CASE_KEY,
+                interviewers: Iterable[str] = ()) -> list[Document]:
     """Read every transcript in files and folders, reporting every problem at once.
 
     Parameters
@@ -727,6 +789,8 @@ def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = DEF
         Transcript files and folders (searched recursively).
     case_key : str, default DEFAULT_CASE_KEY
         The front-matter key naming each document's case.
+    interviewers : iterable of str, optional
+        The study's interviewer names (see :func:`read_document`).
 
     Returns
     -------
@@ -746,7 +810,7 @@ def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = DEF
     seen: dict[str, str] = {}
     for f in find_transcripts(paths):
         try:
-            doc = read_document(f, case_key=case_key, cases=_cases_for(f, cache))
+            doc = read_document(f, case_key=case_key, cases=_cases_for(f, cache), interviewers=interviewers)
         except TranscriptError as exc:
             problems.extend(exc.problems)
             continue
@@ -757,4 +821,5 @@ def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = DEF
         docs.append(doc)
     if problems:
         raise TranscriptError(problems)
+    warn_unmatched_cases(cache, seen)
     return sorted(docs, key=lambda d: d.id)

@@ -10,8 +10,10 @@ turned here into one line per problem on standard error and exit code 2.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from ..errors import CasecoderError
@@ -87,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None, *, shown: set[str]) -> None:
+    """Print a warning as the CLI prints errors: one line, the file and field first.
+
+    Warnings that carry a :class:`~casecoder.errors.Problem` (transcripts decoded as cp1252,
+    Word lock files skipped, ...) read ``warning: path:line: field: message [E011]``; no Python
+    source line is shown, and each distinct line is printed once per run.
+    """
+    found = getattr(message, "problem", None)
+    text = f"warning: {found}" if found is not None else f"warning: {message}"
+    if text not in shown:
+        shown.add(text)
+        print(text, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 a check failed, 2 bad input)."""
     parser = build_parser()
@@ -95,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")  # one line per file, not one per source location
+            warnings.showwarning = functools.partial(_show_warning, shown=set())
+            return int(args.func(args) or 0)
     except CasecoderError as exc:
         for p in exc.problems:
             print(f"error: {p}", file=sys.stderr)
