@@ -69,9 +69,10 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compare, print the table, write the files; return 0 (2 on bad input, raised)."""
-    from ..agreement import compare, load_codings, write_comparison
+    from ..agreement import compare, write_comparison
     from ..codebook import load_codebook
     from ..pipeline import read_transcripts
+    from ..sources import load_codings
 
     if len(args.inputs) < 2:
         from ..errors import AgreementError

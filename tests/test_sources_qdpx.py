@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from casecoder import agreement as ag
+from casecoder import sources
 from casecoder.cli import main
 from casecoder.codebook import Code, Codebook
 from casecoder.errors import AgreementError
@@ -93,7 +94,7 @@ def test_agreement_refi_two_users_in_one_project_are_two_analysts(documents, tmp
     export_qdpx(project, documents, pd.concat([zoe, sam]), _codebook())
     table = tmp_path / "kit.csv"
     kit.to_csv(table, index=False)
-    inputs = ag.load_codings([str(table), str(project)], documents, codebook=_codebook())
+    inputs = sources.load_codings([str(table), str(project)], documents, codebook=_codebook())
     assert [c.analyst for c in inputs] == ["kit", "Zoë Ellis", "sam"]
     assert all(c.reviewed == {"alpha_doc", "beta_doc", "gamma_doc"} for c in inputs[1:])
     assert inputs[1].path.endswith("nvivo.qdpx#Zoë Ellis") and inputs[1].notes == ()
@@ -116,7 +117,7 @@ def test_agreement_refi_front_matter_in_the_source_is_re_anchored(documents, tmp
     in_head = pd.DataFrame([{**shifted.iloc[0].to_dict(), "start": 4, "end": 11, "text": "council", "code": "partnerships"}])
     project = tmp_path / "raw.qdpx"
     export_qdpx(project, raw, normalise_codings(pd.concat([shifted, in_head])), _codebook())
-    (got,) = ag.read_qdpx(project, documents, codebook=_codebook())
+    (got,) = sources.read_qdpx(project, documents, codebook=_codebook())
     pd.testing.assert_frame_equal(got.codings[["document", "start", "end", "text", "code"]],
                                   zoe[["document", "start", "end", "text", "code"]])
     assert any("re-anchored" in n for n in got.notes)
@@ -128,18 +129,18 @@ def test_agreement_refi_unmatched_source_is_reported_and_none_matched_refused(do
     extra = dataclasses.replace(documents[0], id="delta_doc")
     project = tmp_path / "p.qdpx"
     export_qdpx(project, [*documents, extra], pd.concat([zoe, zoe.assign(document="delta_doc")]), _codebook())
-    (got,) = ag.read_qdpx(project, documents, codebook=_codebook())
+    (got,) = sources.read_qdpx(project, documents, codebook=_codebook())
     assert any("'delta_doc' matches no transcript" in n for n in got.notes)
     assert got.reviewed == {"alpha_doc", "beta_doc", "gamma_doc"} and len(got.codings) == len(zoe)
     # names match loosely (case, '-' for '_'); a project of other transcripts is refused
     loose = tmp_path / "loose.qdpx"
     export_qdpx(loose, [dataclasses.replace(d, id=d.id.upper().replace("_", "-")) for d in documents],
                 zoe.assign(document=zoe["document"].str.upper().str.replace("_", "-")), _codebook())
-    assert ag.read_qdpx(loose, documents, codebook=_codebook())[0].reviewed == {"alpha_doc", "beta_doc", "gamma_doc"}
+    assert sources.read_qdpx(loose, documents, codebook=_codebook())[0].reviewed == {"alpha_doc", "beta_doc", "gamma_doc"}
     other = tmp_path / "other.qdpx"
     export_qdpx(other, [extra], zoe.assign(document="delta_doc"), _codebook())
     with pytest.raises(AgreementError) as err:
-        ag.read_qdpx(other, documents, codebook=_codebook())
+        sources.read_qdpx(other, documents, codebook=_codebook())
     assert "[E618]" in str(err.value) and "delta_doc" in str(err.value)
 
 
@@ -173,7 +174,7 @@ def test_agreement_refi_shipped_corpus_demo_project_against_gold_table(tmp_path,
 
     codebook = load_codebook(REPO / "codebook.yaml")
     docs = read_corpus(REPO / "data" / "interviews", case_key=codebook.settings.get("case_key", "council"))
-    gold, demo = ag.load_codings([REPO / "data" / "gold", REPO / "data" / "analysts" / "demo-analyst-b.yaml"], docs,
+    gold, demo = sources.load_codings([REPO / "data" / "gold", REPO / "data" / "analysts" / "demo-analyst-b.yaml"], docs,
                                  codebook=codebook)
     project = tmp_path / "demo.qdpx"
     export_qdpx(project, [d for d in docs if d.id in demo.reviewed], demo.codings, codebook)

@@ -1,0 +1,197 @@
+"""A percentile bootstrap of Krippendorff's alpha, per code and pooled: pure numpy.
+
+Resampling ``N`` units with replacement is the same as drawing, for each pattern of decisions,
+how many times a unit with that pattern is drawn, so a bootstrap draws units with the same
+pattern together (multinomial counts over patterns) instead of resampling units one by one.
+Like :mod:`casecoder.agreement.statistics`, importing this module loads neither spaCy nor
+pandas nor matplotlib; :func:`bootstrap_alpha` imports pandas when called, for its table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import AgreementError, problem
+from .statistics import _alpha_from_sums, _alpha_sums, _as_values, _pattern_arrays, _quiet, _tabulate
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["bootstrap_alpha"]
+
+def bootstrap_alpha(
+    values: Any,
+    *,
+    clusters: Any = None,
+    replicates: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """A percentile bootstrap confidence interval for alpha, per code and pooled.
+
+    Unit of analysis (of the resampling): the unit (a row of ``values``), or the cluster when
+    ``clusters`` is given (e.g. the document each sentence belongs to: a cluster bootstrap,
+    since sentences of one interview are not independent).
+
+    Resampling ``N`` units with replacement is the same as drawing, for each pattern of
+    decisions, how many times a unit with that pattern is drawn: multinomial counts over the
+    patterns with probabilities equal to their shares. So each replicate costs a draw over a
+    few dozen patterns, not ``N`` units. Each code's replicates and the pooled replicates are
+    drawn separately (the marginal distribution of each is exactly the unit bootstrap's); under
+    a cluster bootstrap all are drawn jointly from the same clusters.
+
+    Parameters
+    ----------
+    values : array-like, shape (units, analysts, codes)
+    clusters : array-like of shape (units,), optional
+        A cluster label per unit; None resamples units.
+    replicates : int
+        Number of bootstrap replicates (default 1,000).
+    seed : int
+        Seed of the random generator: the same seed gives the same interval.
+    level : float
+        Confidence level, between 0 and 1 (default 0.95).
+    codes : sequence of str, optional
+        Code names.
+
+    Returns
+    -------
+    DataFrame
+        Rows: each code, then ``(all codes)`` (pooled). Columns ``code``, ``alpha``,
+        ``alpha_low``, ``alpha_high``, ``replicates`` (replicates where alpha was defined),
+        ``resampled`` (``units`` or ``clusters``), ``groups`` (how many were resampled: the
+        units, or clusters, holding a unit reviewed by two or more analysts; others carry no
+        information about agreement and are left out).
+
+    Raises
+    ------
+    AgreementError
+        E607 for a bad ``replicates`` or ``level``; E610 if ``clusters`` has the wrong length.
+    """
+    import pandas as pd  # imported on call: importing this module must not load pandas
+
+    if not isinstance(replicates, (int, np.integer)) or isinstance(replicates, bool) or replicates < 1:
+        raise AgreementError(problem("E607", field="replicates", expected="a whole number >= 1", found=repr(replicates)))
+    if not (isinstance(level, (int, float)) and 0.0 < float(level) < 1.0):
+        raise AgreementError(problem("E607", field="level", expected="a number between 0 and 1", found=repr(level)))
+    x, _ = _as_values(values)
+    n_units, m, n_codes = x.shape
+    codes = list(codes) if codes is not None else [f"code{i}" for i in range(n_codes)]
+    t = _tabulate(x, keep_keys=True)
+    rng = np.random.default_rng(seed)
+    point_n, point_ones, point_d = _alpha_sums(t.nn)
+    point = _alpha_from_sums(point_n, point_ones, point_d)
+    pooled_point = _alpha_from_sums(point_n.sum(), point_ones.sum(), point_d.sum())
+    n1, n0, mu = (np.broadcast_to(a, (m + 1, m + 1, 1)).ravel() for a in _pattern_arrays(m))
+    pairable = mu >= 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w_n = mu * pairable
+        w_1 = n1 * pairable
+        w_d = np.where(pairable, n1 * n0 / np.where(pairable, mu - 1, 1), 0.0)
+    assert t.keys is not None
+    if clusters is None:
+        reps = np.empty((replicates, n_codes))
+        nn = t.nn.reshape(-1, n_codes)
+        for c in range(n_codes):
+            # Only pairable units are resampled (the others carry no information about
+            # agreement), so every replicate has as many pairable units as the data.
+            present = np.nonzero(nn[:, c] * pairable)[0]
+            total = int(nn[present, c].sum())
+            if total == 0:
+                reps[:, c] = np.nan
+                continue
+            draws = rng.multinomial(total, nn[present, c] / total, size=replicates).astype(np.float64)
+            reps[:, c] = _alpha_from_sums(draws @ w_n[present], draws @ w_1[present], draws @ w_d[present])
+        pooled, groups = _pooled_unit_bootstrap(t.keys, (w_n, w_1, w_d), m, rng, replicates)
+        resampled = "units"
+    else:
+        labels = np.asarray(clusters)
+        if labels.shape != (n_units,):
+            raise AgreementError(problem("E610", field="clusters", expected=f"({n_units},)", found=labels.shape))
+        cluster_idx, uniques = pd.factorize(labels, sort=True)
+        k = len(uniques)
+        # Each cluster's sums (pairable values, coded values, disagreement) per code.
+        order = np.argsort(cluster_idx, kind="stable")
+        sorted_idx = cluster_idx[order]
+        starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+        keys = t.keys[order]
+        per_cluster = np.stack([np.add.reduceat(w[keys], starts, axis=0) for w in (w_n, w_1, w_d)], axis=1)
+        # Clusters with no pairable unit (e.g. documents only one analyst reviewed) carry no
+        # information about agreement: resample the others.
+        per_cluster = per_cluster[per_cluster[:, 0].sum(axis=1) > 0]
+        k = len(per_cluster)
+        if k == 0:
+            per_cluster = np.zeros((1, 3, n_codes))
+            k = 1
+        # Drawing k clusters with replacement, counted per cluster: a multinomial with equal
+        # shares, drawn here as bincounts of uniform indices (faster for many clusters).
+        sums = np.empty((replicates, 3, n_codes))
+        step = max(1, 20_000_000 // max(k, 1))
+        for r0 in range(0, replicates, step):
+            r = min(step, replicates - r0)
+            idx = rng.integers(0, k, size=(r, k)) + (np.arange(r) * k)[:, None]
+            draws = np.bincount(idx.ravel(), minlength=r * k).reshape(r, k).astype(np.float64)
+            sums[r0 : r0 + r] = np.tensordot(draws, per_cluster, axes=(1, 0))
+        reps = _alpha_from_sums(sums[:, 0], sums[:, 1], sums[:, 2])
+        tot = sums.sum(axis=2)
+        pooled = _alpha_from_sums(tot[:, 0], tot[:, 1], tot[:, 2])
+        resampled, groups = "clusters", k
+    all_reps = np.concatenate([reps, pooled[:, None]], axis=1)
+    lo_q, hi_q = 50.0 * (1.0 - level), 100.0 - 50.0 * (1.0 - level)
+    defined = np.isfinite(all_reps).sum(axis=0)
+    with _quiet():
+        low = np.nanpercentile(all_reps, lo_q, axis=0)
+        high = np.nanpercentile(all_reps, hi_q, axis=0)
+    # An interval from fewer than half the replicates would hide how often alpha is undefined.
+    enough = defined * 2 >= replicates
+    return pd.DataFrame({
+        "code": codes + ["(all codes)"],
+        "alpha": np.append(point, pooled_point),
+        "alpha_low": np.where(enough, low, np.nan),
+        "alpha_high": np.where(enough, high, np.nan),
+        "replicates": defined.astype("int64"),
+        "resampled": resampled,
+        "groups": groups,
+    })
+
+
+def _pooled_unit_bootstrap(
+    keys: np.ndarray, weights: tuple[np.ndarray, np.ndarray, np.ndarray], m: int,
+    rng: np.random.Generator, replicates: int,
+) -> tuple[np.ndarray, int]:
+    """Pooled alpha per replicate of a unit bootstrap (all codes of a unit drawn together),
+    and the number of pairable units resampled.
+
+    A unit enters pooled alpha only through three sums over its codes; units with the same
+    three sums are drawn together (multinomial counts over the distinct sums).
+    """
+    n_units, n_codes = keys.shape
+    w_n, w_1, w_d = weights
+    scale = math.lcm(*range(1, max(m, 2)))  # makes n1 * n0 / (m_u - 1) a whole number
+    w_d_int = np.rint(w_d * scale).astype(np.int64)
+    width_a = int(w_n.max()) * n_codes + 1
+    width_b = int(w_1.max()) * n_codes + 1
+    width_d = int(w_d_int.max()) * n_codes + 1
+    if width_a * width_b * width_d < 2**62:
+        # Pack the three sums into one integer per pattern; field widths exceed any sum over
+        # the codes, so the packed sum of a unit unpacks into its three sums exactly.
+        packed = (w_n.astype(np.int64) * width_b + w_1.astype(np.int64)) * width_d + w_d_int
+        per_unit = packed[keys].sum(axis=1)
+        per_unit = per_unit[per_unit >= width_b * width_d]  # pairable: some pairable value
+        uniq, multiplicity = np.unique(per_unit, return_counts=True)
+        patterns = np.stack([uniq // (width_b * width_d), (uniq // width_d) % width_b, (uniq % width_d) / scale], axis=1)
+    else:  # pragma: no cover - very many analysts and codes
+        per_unit = np.stack([w[keys].sum(axis=1) for w in weights], axis=1)
+        per_unit = per_unit[per_unit[:, 0] > 0]
+        patterns, multiplicity = np.unique(per_unit, axis=0, return_counts=True)
+    total = int(multiplicity.sum())
+    if total == 0:
+        return np.full(replicates, np.nan), 0
+    draws = rng.multinomial(total, multiplicity / total, size=replicates).astype(np.float64)
+    sums = draws @ patterns.astype(np.float64)
+    return _alpha_from_sums(sums[:, 0], sums[:, 1], sums[:, 2]), total

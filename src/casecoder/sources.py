@@ -1,0 +1,476 @@
+"""An analyst's coding from any source, ready to compare.
+
+The readers here turn every form a coding comes in into an
+:class:`~casecoder.agreement.AnalystCoding`: the patterns-only coding (the coder run on the
+transcripts), a reviewed coding (the coder then an overrides file), an anchored analyst coding
+(YAML), a gold coding, a codings table (``.csv``/``.parquet``) and a REFI-QDA project
+(``.qdpx``, one analyst per user). This module sits above the stages: it is where the coder,
+the overrides and the REFI-QDA import are called for a comparison; :mod:`casecoder.agreement`
+itself only takes codings already made.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ._yaml import error_place, load_with_lines
+from .agreement.comparison import AnalystCoding
+from .agreement.units import _analyst_name
+from .coder import code_documents
+from .errors import AgreementError, Problem, problem
+from .evaluate import locate_gold, read_gold
+from .overrides import apply_overrides, find_quote, load_overrides
+from .refi import import_qdpx
+from .schema import empty_codings, normalise_codings, read_codings
+from .segments import sentences
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .codebook import Codebook
+    from .transcripts import Document
+
+__all__ = ["AUTO", "load_codings", "read_analyst_coding", "read_coding", "read_qdpx"]
+
+
+def read_analyst_coding(
+    path: str | os.PathLike[str],
+    documents: Sequence[Document],
+    *,
+    codebook: Codebook | None = None,
+) -> AnalystCoding:
+    """Read an anchored analyst coding (YAML) into a codings table.
+
+    The file names its analyst, the documents reviewed, and each coding as an exact quote::
+
+        analyst: demo-analyst-b
+        reviewed: [oldham, wigan, surrey]
+        codings:
+          - {document: oldham, quote: "exact words of the transcript", code: partnerships,
+             note: "why"}
+
+    Quotes are anchored as in overrides files (:func:`casecoder.overrides.find_quote`: white
+    space and curly/straight quotes need not match; optional ``prefix``/``suffix`` choose among
+    several places). Each must resolve to exactly one place; it is resolved to its offsets and to
+    the sentence (:func:`casecoder.segments.sentences`) that contains it (``segment`` -1 when it
+    spans several). A reviewed document with no coding means the analyst coded nothing there.
+
+    Parameters
+    ----------
+    path : path
+    documents : sequence of Document
+        The transcripts the quotes are in.
+    codebook : Codebook, optional
+        If given, every code must be one of its ids.
+
+    Returns
+    -------
+    AnalystCoding
+
+    Raises
+    ------
+    AgreementError
+        Listing every problem: E612 invalid YAML, E616 wrong shape or missing key, E603 unknown
+        document, E604 unknown code, E613 quote not found, E614 quote ambiguous, E615 a coding
+        of a document not in ``reviewed``.
+    """
+    p = Path(path)
+    try:
+        data, lines = load_with_lines(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise AgreementError(problem("E616", path=p, why="file not found")) from exc
+    except UnicodeDecodeError as exc:
+        raise AgreementError(problem("E612", path=p, error=f"not UTF-8 ({exc.reason})")) from exc
+    except yaml.YAMLError as exc:
+        line, _ = error_place(exc)
+        raise AgreementError(problem("E612", path=p, line=line, error=str(exc).splitlines()[0])) from exc
+    if not isinstance(data, Mapping) or not isinstance(data.get("analyst"), str) or not data.get("analyst"):
+        raise AgreementError(problem("E616", path=p, why="expected a mapping with 'analyst: <name>', 'reviewed: [...]' and 'codings: [...]'"))
+    analyst = str(data["analyst"])
+    reviewed = data.get("reviewed")
+    entries = data.get("codings") or []
+    if not isinstance(reviewed, list) or not reviewed or not all(isinstance(d, str) for d in reviewed):
+        raise AgreementError(problem("E616", path=p, field="reviewed", why="'reviewed' must list the document ids the analyst reviewed"))
+    if not isinstance(entries, list):
+        raise AgreementError(problem("E616", path=p, field="codings", why="'codings' must be a list"))
+    docs = {d.id: d for d in documents}
+    known = list(codebook.ids) if codebook is not None else None
+    problems: list[Problem] = []
+    for doc in reviewed:
+        if doc not in docs:
+            problems.append(problem("E603", path=p, field="reviewed", document=doc, count=0, total=len(docs)))
+    segs = {d: sentences(docs[d]) for d in reviewed if d in docs}
+    rows = []
+    for i, entry in enumerate(entries):
+        line = lines("codings", i)
+        where = f"codings[{i}]"
+        if not isinstance(entry, Mapping) or not all(isinstance(entry.get(k), str) and entry.get(k) for k in ("document", "quote", "code")):
+            problems.append(problem("E616", path=p, line=line, field=where, why="each coding needs document, quote and code (text)"))
+            continue
+        doc_id, quote, code = entry["document"], entry["quote"], entry["code"]
+        note = str(entry.get("note") or "")
+        if doc_id not in docs:
+            problems.append(problem("E603", path=p, line=line, field=f"{where}.document", document=doc_id, count=1, total=len(docs)))
+            continue
+        if doc_id not in reviewed:
+            problems.append(problem("E615", path=p, line=line, field=f"{where}.document", document=doc_id))
+            continue
+        if known is not None and code not in known:
+            problems.append(problem("E604", path=p, line=line, field=f"{where}.code", code=code, where="", known=", ".join(known)))
+            continue
+        doc = docs[doc_id]
+        # The same anchoring as overrides files: tolerant of white space and quote characters,
+        # with optional prefix/suffix to choose among several places.
+        found = find_quote(doc.text, quote, str(entry.get("prefix") or ""), str(entry.get("suffix") or ""))
+        if not found:
+            problems.append(problem("E613", path=p, line=line, field=f"{where}.quote", document=doc_id, quote=_short(quote)))
+            continue
+        if len(found) > 1:
+            places = ", ".join(f"{a}:{b}" for a, b in found[:5])
+            problems.append(problem("E614", path=p, line=line, field=f"{where}.quote", count=len(found), document=doc_id, places=places))
+            continue
+        start, end = found[0]
+        seg = next((s for s in segs[doc_id] if s.start <= start and end <= s.end), None)
+        turn = next((t for t in doc.turns if t.start <= start < t.end), None)
+        rows.append({
+            "document": doc_id, "case": doc.case, "section": turn.section if turn else "",
+            "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "",
+            "segment": seg.index if seg else -1, "start": start, "end": end, "text": doc.text[start:end],
+            "code": code, "rule": "quote", "source": "manual", "analyst": analyst,
+            "status": "coded", "reason": "", "note": note,
+        })
+    if problems:
+        raise AgreementError(problems)
+    table = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
+    return AnalystCoding(analyst, table, frozenset(reviewed), str(p))
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def read_coding(
+    path: str | os.PathLike[str],
+    documents: Sequence[Document],
+    *,
+    codebook: Codebook | None = None,
+) -> AnalystCoding:
+    """Read one analyst's coding from a codings table (``.csv``/``.parquet``) or an anchored
+    analyst coding (``.yaml``, see :func:`read_analyst_coding`).
+
+    A codings table is checked against the transcripts: every document must be one of them
+    (E603) and every row's ``text`` must be the transcript's text at its offsets (E608); codes
+    must be the codebook's (E604). The analyst is the table's ``analyst`` value (several, e.g.
+    machine codings reviewed by an analyst, are joined with ``+``).
+
+    Raises
+    ------
+    AgreementError, CodingsError
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return read_analyst_coding(p, documents, codebook=codebook)
+    table = read_codings(p)
+    return _checked_table(table, documents, codebook=codebook, where=str(p))
+
+
+#: The input name that stands for the patterns-only coding (the coder run on the transcripts).
+AUTO = "auto"
+
+
+def load_codings(
+    sources: Sequence[str | os.PathLike[str]],
+    documents: Sequence[Document],
+    *,
+    codebook: Codebook | None = None,
+    jobs: int = 1,
+) -> list[AnalystCoding]:
+    """Read each analyst's coding for :func:`compare`, whatever its form.
+
+    Each source is one of:
+
+    - ``auto``: the patterns-only coding, made here by :func:`casecoder.coder.code_documents`
+      with ``codebook`` (analyst ``casecoder``; every document reviewed);
+    - an overrides file (YAML with ``overrides:``): the reviewed coding, i.e. the patterns-only
+      coding with the file applied by :func:`casecoder.overrides.apply_overrides` (analyst
+      ``casecoder+<analyst>``; every document reviewed);
+    - an analyst coding (YAML with ``codings:``, see :func:`read_analyst_coding`);
+    - a gold coding (``data/gold/``: a folder of, or one, CSV with columns ``document, turn,
+      code, quote, reason``; :func:`casecoder.evaluate.read_gold`): analyst ``gold``, the
+      documents it names reviewed;
+    - a codings table (``.csv``/``.parquet``, see :func:`read_coding`);
+    - a REFI-QDA project (``.qdpx``, see :func:`read_qdpx`): **one analyst per user** who made
+      codings, so one source may give several entries.
+
+    Parameters
+    ----------
+    sources : sequence of str or path
+    documents : sequence of Document
+    codebook : Codebook, optional
+        Needed for ``auto`` and overrides files; checks codes everywhere.
+    jobs : int
+        Worker processes for the coder.
+
+    Returns
+    -------
+    list of AnalystCoding
+        In the order of ``sources`` (a ``.qdpx`` contributes its users in name order).
+
+    Raises
+    ------
+    AgreementError, CodingsError, OverridesError, RefiError
+        Whatever the input's reader finds, each problem with its file.
+    """
+    out: list[AnalystCoding] = []
+    auto: pd.DataFrame | None = None
+
+    def patterns_only() -> pd.DataFrame:
+        nonlocal auto
+        if auto is None:
+            if codebook is None:
+                raise AgreementError(problem("E616", path=str(source), why="the patterns-only coding needs a codebook"))
+            auto = code_documents(documents, codebook, jobs=jobs)
+        return auto
+
+    all_docs = frozenset(d.id for d in documents)
+    for source in sources:
+        if str(source) == AUTO:
+            out.append(AnalystCoding("casecoder", patterns_only(), all_docs, AUTO))
+            continue
+        p = Path(source)
+        if p.suffix.lower() == ".qdpx":
+            out.extend(read_qdpx(p, documents, codebook=codebook))
+            continue
+        if _is_gold(p):
+            out.append(_gold_coding(p, documents, codebook))
+            continue
+        if p.suffix.lower() in (".yaml", ".yml"):
+            try:
+                head = yaml.safe_load(p.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                head = None  # the reader below reports it with its place
+            if isinstance(head, Mapping) and "overrides" in head:
+                reviewed = apply_overrides(patterns_only(), documents, load_overrides(p, codebook=codebook), codebook)
+                out.append(AnalystCoding(_analyst_name(reviewed), reviewed, all_docs, str(p)))
+                continue
+        out.append(read_coding(p, documents, codebook=codebook))
+    return out
+
+
+def _doc_key(name: str) -> str:
+    """A source or document name compared loosely: no suffix, case, spaces, ``-`` or ``_``."""
+    base = name.strip()
+    stem, dot, suffix = base.rpartition(".")
+    if dot and stem and suffix.lower() in ("txt", "md", "docx", "doc", "rtf", "pdf", "odt", "html", "htm"):
+        base = stem
+    return re.sub(r"[\s_\-]+", "_", base.casefold()).strip("_")
+
+
+def _first_difference(a: str, b: str) -> str:
+    """Where two texts first differ, in words, with a few characters of each."""
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return (f"{len(a):,} characters in the project, {len(b):,} in the transcript; first difference at "
+            f"character {i:,}: {a[max(i - 15, 0):i + 25]!r} in the project, {b[max(i - 15, 0):i + 25]!r} in the "
+            "transcript")
+
+
+def read_qdpx(
+    path: str | os.PathLike[str],
+    documents: Sequence[Document],
+    *,
+    codebook: Codebook | None = None,
+) -> list[AnalystCoding]:
+    """Read a REFI-QDA project (``.qdpx`` from NVivo, ATLAS.ti, MAXQDA, ...): one analyst per user.
+
+    The project is read by :func:`casecoder.refi.import_qdpx` (codes matched to ``codebook`` by
+    GUID, id or label; positions in the tool's convention). Each text source is then matched to
+    one of ``documents``: by id equal to the source's document id (its name without ``.txt``
+    etc.), else by the same name ignoring case, spaces, ``-`` and ``_`` when only one transcript
+    has it. A source that matches no transcript is left out and named in ``notes``.
+
+    **Same text.** The codings are kept only on the words they were made on:
+
+    - the source text equals the transcript text (after the BOM and line ends are normalised,
+      as import does): offsets are kept;
+    - the transcript text occurs **exactly once** inside the source text (a tool given the raw
+      file, front matter and all): codings are moved by that offset (re-anchored), and those
+      outside the transcript's part (in the front matter) are named in ``notes``;
+    - otherwise the project refuses with E619, naming the source, the transcript and the first
+      difference.
+
+    Every matched source counts as **reviewed by every user** of the project (as in NVivo's
+    coding comparison: a source in the project that a user did not code is "not coded" for
+    them, not missing). Each user becomes one :class:`AnalystCoding`, named as the project
+    names the user (:attr:`casecoder.refi.ImportReport.analysts`).
+
+    Parameters
+    ----------
+    path : path
+        The ``.qdpx`` file.
+    documents : sequence of Document
+        Our transcripts.
+    codebook : Codebook, optional
+        Codes are matched to it, and every coded code must be in it (E604).
+
+    Returns
+    -------
+    list of AnalystCoding
+        One per user who made codings, by name; ``path`` is ``<file>#<user>`` and ``notes``
+        what was left out (unmatched sources, codings outside the transcript, selections the
+        import skipped).
+
+    Raises
+    ------
+    RefiError
+        The file cannot be read as a REFI-QDA project (E7xx).
+    AgreementError
+        E618 no source matches a transcript; E619 a source's text differs from its transcript;
+        E604 an unknown code; E605 no user made a coding.
+    """
+    p = Path(path)
+    project = import_qdpx(p, codebook)
+    ours = {d.id: d for d in documents}
+    by_key: dict[str, list[str]] = {}
+    for d in ours:
+        by_key.setdefault(_doc_key(d), []).append(d)
+    notes: list[str] = []
+    problems: list[Problem] = []
+    target: dict[str, tuple[str, int]] = {}  # project document id -> (our id, offset of our text in theirs)
+    claimed: dict[str, str] = {}
+    unmatched: list[str] = []
+    for src in project.documents:
+        ours_id = src.id if src.id in ours else None
+        if ours_id is None:
+            cands = by_key.get(_doc_key(src.id), [])
+            ours_id = cands[0] if len(cands) == 1 else None
+        if ours_id is None:
+            unmatched.append(src.id)
+            continue
+        if ours_id in claimed:
+            notes.append(f"project source '{src.id}' matches transcript '{ours_id}', as source '{claimed[ours_id]}' "
+                         "already does; its codings are left out")
+            continue
+        text = ours[ours_id].text
+        if src.text == text:
+            offset = 0
+        else:
+            offset = src.text.find(text) if text else -1
+            if offset < 0 or src.text.find(text, offset + 1) >= 0:
+                problems.append(problem("E619", path=str(p), field=f"source {src.id}", source=src.id, document=ours_id,
+                                        detail=_first_difference(src.text, text)))
+                continue
+            notes.append(f"project source '{src.id}' holds transcript '{ours_id}' from character {offset:,} "
+                         f"(and {len(src.text) - offset - len(text):,} characters after it); codings re-anchored by "
+                         "that offset")
+        claimed[ours_id] = src.id
+        target[src.id] = (ours_id, offset)
+    if problems:
+        raise AgreementError(problems)
+    for s in unmatched:
+        notes.append(f"project source '{s}' matches no transcript; its codings are left out")
+    if not target:
+        raise AgreementError(problem(
+            "E618", path=str(p), sources=", ".join(unmatched) or "none with text",
+            known=", ".join(sorted(ours)[:10]) + (", ..." if len(ours) > 10 else "")))
+    for issue in project.report.skipped:
+        notes.append(f"not imported: {issue}")
+    reviewed = frozenset(doc for doc, _ in target.values())
+
+    table = project.codings
+    keep = table["document"].astype(str).map(lambda d: d in target).to_numpy(dtype=bool) if len(table) else np.zeros(0, bool)
+    table = table[keep].reset_index(drop=True)
+    rows: list[dict[str, Any]] = []
+    for r in table.itertuples(index=False):
+        doc_id, offset = target[r.document]
+        doc = ours[doc_id]
+        a, b = int(r.start) - offset, int(r.end) - offset
+        if a < 0 or b > len(doc.text):
+            notes.append(f"{r.analyst}: coding {r.code!r} at {r.start}:{r.end} of source '{r.document}' lies outside "
+                         f"the transcript's text ({_short(str(r.text))!r}); left out")
+            continue
+        turn = next((t for t in doc.turns if t.start <= a < t.end), None)
+        rows.append({
+            "document": doc_id, "case": doc.case, "section": turn.section if turn else "",
+            "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "", "segment": -1,
+            "start": a, "end": b, "text": doc.text[a:b], "code": r.code, "rule": r.rule, "source": "manual",
+            "analyst": r.analyst, "status": "coded", "reason": "", "note": r.note,
+        })
+    moved = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
+    users = sorted(set(project.report.analysts.values()) | set(moved["analyst"].astype(str)))
+    if not users:
+        raise AgreementError(problem("E605", path=str(p), why="no user of the project made a coding of a text source"))
+    out: list[AnalystCoding] = []
+    for user in users:
+        mine = moved[moved["analyst"].astype(str) == user].reset_index(drop=True)
+        where = f"{p}#{user}"
+        if len(mine):
+            # the same checks as a codings table: codes in the codebook (E604), text at the offsets (E608)
+            checked = _checked_table(mine, documents, codebook=codebook, where=where).codings
+        else:
+            checked = empty_codings()
+        out.append(AnalystCoding(user, checked, reviewed, where, tuple(notes)))
+    return out
+
+
+def _is_gold(path: Path) -> bool:
+    """A folder of CSVs, or a CSV, whose header is the gold coding's (no offsets, a quote)."""
+    first = next(iter(sorted(path.glob("*.csv"))), None) if path.is_dir() else path
+    if first is None or first.suffix.lower() != ".csv" or not first.is_file():
+        return False
+    try:
+        with open(first, encoding="utf-8-sig") as fh:
+            header = [h.strip() for h in fh.readline().split(",")]
+    except UnicodeDecodeError:
+        return False  # not a gold file; the codings reader reports the encoding with its path
+    return "quote" in header and "turn" in header and "start" not in header
+
+
+def _gold_coding(path: Path, documents: Sequence[Document], codebook: Codebook | None) -> AnalystCoding:
+    located = locate_gold(read_gold(path), documents, codes=list(codebook.ids) if codebook is not None else None)
+    docs = {d.id: d for d in documents}
+    table = pd.DataFrame({
+        "document": located["document"].astype(str), "case": located["case"], "turn": located["turn"],
+        "start": located["start"], "end": located["end"],
+        "text": [docs[d].text[a:b] for d, a, b in zip(located["document"], located["start"], located["end"])],
+        "code": located["code"], "rule": "gold", "source": "manual", "analyst": "gold",
+        "status": "coded", "note": located["reason"].fillna("").astype(str),
+    })
+    return AnalystCoding("gold", normalise_codings(table), frozenset(table["document"]), str(path))
+
+
+def _checked_table(
+    table: pd.DataFrame, documents: Sequence[Document], *, codebook: Codebook | None, where: str
+) -> AnalystCoding:
+    docs = {d.id: d for d in documents}
+    problems: list[Problem] = []
+    if len(table) == 0:
+        raise AgreementError(problem("E605", path=where or None, why="the table has no rows"))
+    counts = table["document"].value_counts()
+    for doc in sorted(set(counts.index) - set(docs)):
+        problems.append(problem("E603", path=where or None, field="document", document=doc, count=int(counts[doc]), total=len(docs)))
+    if codebook is not None:
+        known = list(codebook.ids)
+        code_counts = table["code"].value_counts()
+        for code in sorted(set(code_counts.index) - set(known)):
+            problems.append(problem("E604", path=where or None, field="code", code=code,
+                                    where=f" in {int(code_counts[code])} row(s)", known=", ".join(known)))
+    for r, row in enumerate(table.itertuples(index=False)):
+        doc = docs.get(row.document)
+        if doc is None or not row.text:
+            continue
+        actual = doc.text[row.start : row.end]
+        if actual != row.text:
+            problems.append(problem("E608", path=where or None, field="text", start=row.start, end=row.end,
+                                    document=row.document, found=_short(actual), expected=_short(row.text), row=r + 2))
+            if len(problems) > 20:
+                break
+    if problems:
+        raise AgreementError(problems)
+    return AnalystCoding(_analyst_name(table), table, None, where)
