@@ -13,6 +13,8 @@ from casecoder.cli import main
 from casecoder.codebook import load_codebook
 from casecoder.errors import OverridesError
 from casecoder.overrides import (
+    OverridesWarning,
+    analyst_file,
     OverrideEntry,
     Overrides,
     add_override,
@@ -418,3 +420,96 @@ def test_overrides_cli_bad_input_exits_2_and_writes_nothing(tmp_path, transcript
     assert run_cli(tmp_path, transcripts, *args) == 2
     assert f"[{code}]" in capsys.readouterr().err
     assert not (tmp_path / "ov").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# corrections that do nothing, corrections that contradict, names that are not names
+
+
+def test_overrides_apply_warns_for_a_remove_that_removes_nothing(tmp_path):
+    p = write(tmp_path / "alice.yaml", """\
+analyst: alice
+overrides:
+  - action: remove
+    document: oldham
+    code: partnerships
+    quote: never took risks
+    note: nothing to remove here
+  - action: remove
+    document: oldham
+    code: considered_risk
+    quote: never took risks
+    note: "negated"
+""")
+    codings = pd.DataFrame([auto_row(DOC, 7, "considered_risk")])
+    with pytest.warns(OverridesWarning) as caught:
+        out = apply_overrides(codings, [DOC], [load_overrides(p, codebook=BOOK)], BOOK)
+    assert [(w.message.problem.code, w.message.problem.line) for w in caught] == [("E419", 3)]
+    assert "partnerships" in str(caught[0].message) and str(p) in str(caught[0].message)
+    assert out["status"].tolist() == ["excluded"]  # the other entry still applied
+
+
+def test_overrides_add_and_remove_of_one_code_on_one_passage_is_an_error(tmp_path):
+    p = write(tmp_path / "alice.yaml", """\
+analyst: alice
+overrides:
+  - action: add
+    document: oldham
+    code: considered_risk
+    quote: jump off that cliff
+    note: leap of faith
+  - action: remove
+    document: oldham
+    code: considered_risk
+    quote: We were willing to jump off
+    note: not a risk
+  - action: remove
+    document: oldham
+    code: partnerships
+    quote: jump off that cliff
+    note: "another code: no contradiction"
+""")
+    with pytest.raises(OverridesError) as info:
+        resolve_overrides([load_overrides(p)], [DOC])
+    (found,) = info.value.problems
+    assert (found.code, found.line, found.path) == ("E418", 8, str(p))
+    assert "lines 3 and 8" in str(found)
+    # Two analysts disagreeing is not a contradiction: that is what `compare` is for.
+    q = write(tmp_path / "bob.yaml", "analyst: bob\noverrides:\n  - action: remove\n    document: oldham\n"
+              "    code: considered_risk\n    quote: jump off that cliff\n    note: no\n")
+    alice = write(tmp_path / "alice2.yaml", "analyst: alice\noverrides:\n  - action: add\n    document: oldham\n"
+                  "    code: considered_risk\n    quote: jump off that cliff\n    note: yes\n")
+    assert len(resolve_overrides([load_overrides(alice), load_overrides(q)], [DOC])) == 2
+
+
+def test_overrides_add_refuses_an_entry_that_undoes_one_of_the_files_own(tmp_path):
+    p = tmp_path / "alice.yaml"
+    add_override(p, ENTRY, [DOC], analyst="alice", codebook=BOOK)
+    before = p.read_bytes()
+    undo = OverrideEntry("remove", "oldham", "considered_risk", "willing to jump off", "changed my mind")
+    with pytest.raises(OverridesError) as info:
+        add_override(p, undo, [DOC], codebook=BOOK)
+    assert [x.code for x in info.value.problems] == ["E418"]
+    assert p.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "J/Smith", "a\\b", ".hidden", "", "  ", "x" * 101, "tab\there"])
+def test_overrides_analyst_names_that_are_not_file_names_are_refused(name):
+    with pytest.raises(OverridesError) as info:
+        analyst_file(name)
+    assert [p.code for p in info.value.problems] == ["E417"]
+
+
+@pytest.mark.parametrize("name", ["alice", "Zoë O'Neil", "J. Smith", "analyst_2", "陈静"])
+def test_overrides_analyst_names_of_people_are_fine(name, tmp_path):
+    assert analyst_file(name, tmp_path) == tmp_path / f"{name}.yaml"
+
+
+def test_overrides_cli_refuses_an_escaping_analyst_name(tmp_path, transcripts, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["override", "add", "oldham", "jump off that cliff", "considered_risk", "--note", "x",
+                 "--analyst", "../../escaped", "--transcripts", str(transcripts),
+                 "--codebook", str(ROOT / "codebook.yaml")])
+    assert code == 2 and "[E417]" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews"]
+    assert not (tmp_path.parent / "escaped.yaml").exists()

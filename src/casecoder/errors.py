@@ -32,6 +32,7 @@ __all__ = [
     "MESSAGES",
     "AgreementError",
     "CasecoderError",
+    "CasecoderWarning",
     "CodebookError",
     "CoderError",
     "CodingsError",
@@ -116,6 +117,9 @@ MESSAGES: dict[str, str] = {
     "E414": "no analyst for a new overrides file; give --analyst NAME",
     "E415": "cannot append to this overrides file: {why}",
     "E416": "two overrides files are for analyst '{analyst}' ({other}); keep one file per analyst",
+    "E417": "'{analyst}' cannot name an analyst's file: {why}",
+    "E418": "analyst '{analyst}' both adds and removes '{code}' on the same passage of '{document}' (lines {first} and {second}); keep one entry",
+    "E419": "this 'remove' removes nothing: no automatic '{code}' coding lies on the quoted passage of '{document}'; delete the entry or check the code",
     # --- E45x-E49x evaluation (gold codings and the development set) -----------------------
     "E451": "gold file not found: {path}",
     "E452": "cannot read the gold file: {error}",
@@ -280,6 +284,21 @@ def problem(
     # the same names; ``code`` is positional-only so a template may use ``{code}`` too.
     message = MESSAGES[code].format(**{"path": path, "line": line, "field": field, **values})
     return Problem(code, message, None if path is None else str(path), line, field)
+
+
+class CasecoderWarning(UserWarning):
+    """Something was read or done, but deserves the analyst's attention; carries a :class:`Problem`.
+
+    The command line prints it as ``warning: path:line: field: message [E123]``.
+    """
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Warnings raised in worker processes travel back to the parent with their problem.
+        return (type(self), (self.problem,))
 
 
 class CasecoderError(Exception):

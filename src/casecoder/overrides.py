@@ -44,6 +44,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,7 +54,7 @@ import pandas as pd
 import yaml
 
 from ._yaml import compose, error_place, node_line
-from .errors import OverridesError, Problem, problem
+from .errors import CasecoderWarning, OverridesError, Problem, problem
 from .io import atomic_write_text
 from .schema import CODINGS_COLUMNS, normalise_codings
 from .segments import Segment, sentences
@@ -66,8 +67,10 @@ __all__ = [
     "ACTIONS",
     "OverrideEntry",
     "Overrides",
+    "OverridesWarning",
     "ResolvedOverride",
     "add_override",
+    "analyst_file",
     "apply_overrides",
     "find_quote",
     "load_overrides",
@@ -522,7 +525,8 @@ def resolve_overrides(
         Listing every entry that fails, with its file and line: a missing document (E408, with
         the nearest ids), a quote found nowhere (E409, with the nearest sentences), a quote
         found more than once that prefix/suffix do not settle (E410, with every place), a quote
-        outside every turn (E412); and two files for one analyst (E416).
+        outside every turn (E412); two files for one analyst (E416); and an analyst who both
+        adds and removes one code on overlapping passages (E418).
     """
     docs = _by_id(documents)
     files = _as_list(overrides)
@@ -540,6 +544,7 @@ def resolve_overrides(
                 problems.append(got)
             else:
                 out.append(got)
+    problems.extend(_contradictions(out))
     if problems:
         raise OverridesError(problems)
     return tuple(out)
@@ -587,6 +592,11 @@ def apply_overrides(
         Every unknown code and every entry whose anchor does not resolve, all at once (see
         :func:`resolve_overrides`).
 
+    Warns
+    -----
+    OverridesWarning
+        E419 for each ``remove`` that finds no automatic coding of its code on its passage.
+
     Examples
     --------
     >>> ov = load_overrides("overrides/alice.yaml", codebook=cb)      # doctest: +SKIP
@@ -626,6 +636,13 @@ def apply_overrides(
                 # The first entry (in file order, analysts in the order given) keeps its note.
                 additions.setdefault((r.document, seg.index, r.entry.code, r.analyst), (seg, r))
 
+    effective = {id(r) for rs in removals.values() for r in rs}
+    for r in resolved:
+        if r.entry.action == "remove" and id(r) not in effective:
+            # Never drop an analyst's correction silently: say that this one had nothing to do.
+            warnings.warn(OverridesWarning(problem("E419", path=r.path or None, line=r.entry.line or None,
+                                                   field="quote", code=r.entry.code, document=r.document)),
+                          stacklevel=2)
     for idx, rs in removals.items():
         rs = sorted(rs, key=lambda r: (r.analyst, r.path, r.entry.line))
         analysts = list(dict.fromkeys(r.analyst for r in rs))
@@ -648,6 +665,66 @@ def apply_overrides(
     key = ["document", "start", "end", "code", "source", "analyst", "rule", "status"]
     out = out.drop_duplicates(subset=key, keep="first")
     return normalise_codings(out)
+
+
+class OverridesWarning(CasecoderWarning):
+    """An override was applied but did nothing, or something about it deserves a look."""
+
+
+_NOT_A_NAME = re.compile(r"[/\\\x00-\x1f\x7f:*?\"<>|]")
+
+
+def analyst_file(analyst: str, folder: str | os.PathLike[str] = "overrides") -> Path:
+    """The overrides file of an analyst: ``folder/<analyst>.yaml``, the name checked first.
+
+    An analyst's name becomes a file name, so it must stay one: no path separators, no
+    ``..``, no leading dot, no control or reserved characters, at most 100 characters.
+    Letters of any script, digits, spaces, ``.``, ``-``, ``_`` and apostrophes are fine.
+
+    Raises
+    ------
+    OverridesError
+        E417 naming the name and what is wrong with it.
+
+    Examples
+    --------
+    >>> analyst_file("Zoë O'Neil").as_posix()
+    "overrides/Zoë O'Neil.yaml"
+    >>> analyst_file("../../escaped")
+    Traceback (most recent call last):
+    ...
+    casecoder.errors.OverridesError: analyst: '../../escaped' cannot name an analyst's file: ...
+    """
+    name = analyst.strip()
+    why = ""
+    if not name:
+        why = "it is empty"
+    elif _NOT_A_NAME.search(name):
+        why = "it holds a path separator or a character file names cannot hold (/ \\ : * ? \" < > |)"
+    elif name.startswith("."):
+        why = "it starts with a dot (a hidden file, or a step up the folder tree)"
+    elif len(name) > 100:
+        why = "it is longer than 100 characters"
+    if why:
+        raise OverridesError(problem("E417", field="analyst", analyst=analyst, why=why))
+    return Path(folder) / f"{name}.yaml"
+
+
+def _contradictions(resolved: Sequence[ResolvedOverride]) -> list[Problem]:
+    """E418 for each add and remove of one code by one analyst on overlapping passages."""
+    found: list[Problem] = []
+    by_key: dict[tuple[str, str, str], list[ResolvedOverride]] = {}
+    for r in resolved:
+        by_key.setdefault((r.analyst, r.document, r.entry.code), []).append(r)
+    for (analyst, document, code), rs in sorted(by_key.items()):
+        adds = [r for r in rs if r.entry.action == "add"]
+        for rem in (r for r in rs if r.entry.action == "remove"):
+            for add in adds:
+                if add.start < rem.end and rem.start < add.end:
+                    first, second = sorted((add.entry.line, rem.entry.line))
+                    found.append(problem("E418", path=rem.path or None, line=second or None, field="action",
+                                         analyst=analyst, code=code, document=document, first=first, second=second))
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -755,7 +832,8 @@ def add_override(
     OverridesError
         An invalid entry or existing file (E40x), an unresolved anchor (E408-E412), another
         analyst's file (E413), no analyst for a new file (E414), a file this cannot append to
-        or that already holds the same override (E415).
+        or that already holds the same override (E415), an entry that undoes one of the file's
+        own (E418).
     """
     p = Path(path)
     # The reader strips these fields, so the entry must be stripped to read back equal.
@@ -784,6 +862,9 @@ def add_override(
         got = _resolve_entry(entry, who, str(p), docs)
         if isinstance(got, Problem):
             raise OverridesError(got)
+        opposite = [o for o in (_resolve_entry(old, who, str(p), docs) for old in current.entries
+                                if old.document == entry.document and old.code == entry.code
+                                and old.action != entry.action) if isinstance(o, ResolvedOverride)]
         assert isinstance(root, yaml.MappingNode)  # _parse guarantees it
         new_text = _append(text, root, entry, str(p))
         before = len(current.entries)
@@ -794,6 +875,7 @@ def add_override(
         got = _resolve_entry(entry, who, str(p), docs)
         if isinstance(got, Problem):
             raise OverridesError(got)
+        opposite = []
         new_text = (
             "# casecoder overrides: one analyst's corrections of the automatic coding.\n"
             "# Each entry adds or removes a code on the passage quoted; see docs/OVERRIDES.md.\n"
@@ -805,5 +887,8 @@ def add_override(
     if len(written.entries) != before + 1 or replace(written.entries[-1], line=0) != entry:
         # A safety net: never write a file that does not read back as intended.
         raise OverridesError(problem("E415", path=p, why="the entry did not read back as written; add it by hand"))
+    clash = _contradictions([*opposite, replace(got, entry=written.entries[-1])])
+    if clash:
+        raise OverridesError(clash)
     atomic_write_text(p, new_text)
     return replace(got, entry=written.entries[-1], analyst=written.analyst)

@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 import yaml
 
 from ._yaml import error_place
-from .errors import Problem, TranscriptError, problem
+from .errors import CasecoderWarning, Problem, TranscriptError, problem
 
 __all__ = [
     "DEFAULT_CASE_KEY",
@@ -92,16 +92,8 @@ class FrozenMap(dict):  # type: ignore[type-arg]
         return hash(frozenset(self))
 
 
-class TranscriptWarning(UserWarning):
+class TranscriptWarning(CasecoderWarning):
     """A transcript was read, but something about it deserves the analyst's attention."""
-
-    def __init__(self, problem: Problem):
-        self.problem = problem
-        super().__init__(str(problem))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Warnings raised in worker processes travel back to the parent with their problem.
-        return (type(self), (self.problem,))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..codebook import load_codebook
 from ..errors import UsageError, problem
-from ..overrides import OverrideEntry, add_override, load_overrides
+from ..overrides import OverrideEntry, add_override, analyst_file, load_overrides
 from ..pipeline import read_transcripts
 
 HELP = """\
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if args.file:
         path = Path(args.file)
     elif args.analyst and args.analyst.strip():
-        path = Path("overrides") / f"{args.analyst.strip()}.yaml"
+        path = analyst_file(args.analyst)
     else:
         raise UsageError(problem("E901", message="say whose correction this is: --analyst NAME (or --file PATH of an existing file)"))
     if path.exists() and not args.analyst:
