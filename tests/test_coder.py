@@ -90,7 +90,10 @@ def _reference_matchers(codebook: Codebook) -> tuple[Matcher, PhraseMatcher]:
     matcher, phrases = Matcher(nlp.vocab), PhraseMatcher(nlp.vocab, attr="LEMMA")
     order = 0
     for code in codebook.codes:
-        items = [(p, None) for p in code.phrases] + [(None, tp.tokens) for tp in code.patterns]
+        # The coder's order: phrases (those not also listed as mentions), mentions, patterns.
+        marked = {m.lower() for m in code.mentions}
+        items = [(p, None) for p in code.phrases if p.lower() not in marked] + [(p, None) for p in code.mentions]
+        items += [(None, tp.tokens) for tp in code.patterns]
         for ex in code.exclusions:
             items += [(p, None) for p in ex.phrases]
             if ex.pattern is not None:
@@ -263,7 +266,7 @@ def test_coder_negated_match_is_excluded(coder: Coder, text: str, code: str) -> 
     ("We never hesitated, and we took calculated risks.", "considered_risk"),  # new clause
     ("It wasn't easy, but we invested in a small innovation team.", "resource_innovation"),
     ("Not only did we take risks, we learned from failure.", "considered_risk"),  # "not only"
-    ("The partnership isn't just about money.", "partnerships"),  # "not just" after it
+    ("Working with partners isn't just about money.", "partnerships"),  # "not just" after it
 ])
 def test_coder_negation_stops_at_the_clause(coder: Coder, text: str, code: str) -> None:
     rows = _coded(text, coder)

@@ -6,6 +6,8 @@ Layout of the file::
     settings:                       # optional; the keys allowed are listed in SETTINGS
       case_key: council
       key_actions_section: Leadership actions with the greatest impact
+      assertion:                    # optional: replace word lists of casecoder.assertion
+        hypothetical: [if, whether, would, could, might]
     codes:
       - id: partnerships            # lower_snake_case, unique
         label: Build innovative partnerships
@@ -15,9 +17,11 @@ Layout of the file::
         parent: null                # the id of a parent code, for nested codebooks
         color: '#44AA99'
         phrases: [joint venture, partner organisation]     # matched on lemmas
+        mentions: [partner]         # a topic/organisation/job title: coded only in an action frame
         patterns:                   # spaCy Matcher token patterns
           - name: work_with_partners
             pattern: [{LEMMA: work}, {LOWER: with}, {OP: "?"}, {LEMMA: partner}]
+            # frame: action           # (optional) this pattern, too, needs an action frame
         exclusions:                 # other senses: a match they overlap is set aside
           - name: spouse
             phrases: [my partner]
@@ -59,14 +63,15 @@ __all__ = [
 SETTINGS: Mapping[str, tuple[type, str]] = {
     "case_key": (str, "the front-matter key (or cases.csv column) naming a document's case"),
     "key_actions_section": (str, "the interview section whose codings are a case's key actions"),
+    "assertion": (dict, "word lists of casecoder.assertion to replace, {list name: [words]}"),
 }
 
 _TOP_KEYS = ("version", "settings", "codes")
 _CODE_KEYS = (
     "id", "label", "definition", "include", "exclude", "parent", "color",
-    "phrases", "patterns", "exclusions", "examples", "description",
+    "phrases", "mentions", "patterns", "exclusions", "examples", "description",
 )
-_PATTERN_KEYS = ("name", "pattern")
+_PATTERN_KEYS = ("name", "pattern", "frame")
 _EXCLUSION_KEYS = ("name", "phrases", "pattern")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -80,6 +85,9 @@ class TokenPattern:
     tokens: tuple[Mapping[str, Any], ...]
     #: the line of the pattern's ``pattern:`` list in the codebook file, for messages
     line: int | None = field(default=None, compare=False)
+    #: ``frame: action`` in the codebook: the pattern names a topic, an organisation or a job
+    #: title and codes only with an action frame (:mod:`casecoder.assertion`).
+    mention: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,10 @@ class Code:
         ``#rrggbb``, used by figures, the review site and REFI-QDA export.
     phrases : tuple of str
         Matched case-insensitively on lemmas.
+    mentions : tuple of str
+        Phrases that name a topic, an organisation or a job title ("partners", "technology"):
+        matched like ``phrases``, but coded only with an action frame near them in their clause
+        (a verb of doing, recommending or valuing; :mod:`casecoder.assertion`).
     patterns : tuple of TokenPattern
         spaCy Matcher token patterns.
     exclusions : tuple of Exclusion
@@ -126,11 +138,13 @@ class Code:
     color: str | None = None
     phrases: tuple[str, ...] = ()
     patterns: tuple[TokenPattern, ...] = ()
+    mentions: tuple[str, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
     examples: tuple[str, ...] = ()
     line: int | None = field(default=None, compare=False)
     #: the line of each phrase in the codebook file, for messages
     phrase_lines: tuple[int | None, ...] = field(default=(), compare=False)
+    mention_lines: tuple[int | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -268,6 +282,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
         if key not in _TOP_KEYS:
             err("E104", key, KEY, key=key, allowed=", ".join(_TOP_KEYS))
     settings = _settings(data.get("settings"), err)
+    _check_assertion_settings(settings.get("assertion"), err)
     raw_codes = data.get("codes")
     if raw_codes is None:
         err("E105", name="codes")
@@ -323,6 +338,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
             err("E111", *where, "color", color=color)
             color = None
         phrases, phrase_lines = _phrases(raw.get("phrases"), where + ("phrases",), err, lines)
+        mentions, mention_lines = _phrases(raw.get("mentions"), where + ("mentions",), err, lines)
         examples, _ = _phrases(raw.get("examples"), where + ("examples",), err, lines)
         patterns: list[TokenPattern] = []
         names: set[str] = set()
@@ -366,11 +382,13 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
                     parent=parent,
                     color=color,
                     phrases=phrases,
+                    mentions=mentions,
                     patterns=tuple(patterns),
                     exclusions=tuple(exclusions),
                     examples=examples,
                     line=lines(*where),
                     phrase_lines=phrase_lines,
+                    mention_lines=mention_lines,
                 )
             )
 
@@ -400,6 +418,22 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
     if problems:
         raise CodebookError(problems)
     return Codebook(codes=tuple(codes), path=path, settings=FrozenMap(settings))
+
+
+def _check_assertion_settings(value: Any, err: Any) -> None:
+    """``settings: assertion:`` replaces word lists of :mod:`casecoder.assertion` by name."""
+    if value is None:
+        return
+    from .assertion import WORD_LISTS
+
+    if not isinstance(value, dict):
+        err("E103", "settings", "assertion", expected="a mapping {list name: [words]}", found=type(value).__name__)
+        return
+    for name, words in value.items():
+        if name not in WORD_LISTS:
+            err("E104", "settings", "assertion", name, KEY, key=name, allowed=", ".join(WORD_LISTS))
+        elif not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            err("E103", "settings", "assertion", name, expected="a non-empty list of words", found=repr(words)[:60])
 
 
 def _list(value: Any, where: tuple[Any, ...], err: Any) -> list[Any]:
@@ -461,8 +495,12 @@ def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any]
     if not isinstance(tokens, list) or not tokens or not all(isinstance(t, dict) for t in tokens):
         err("E109", *where, "pattern", error="a pattern must be a non-empty list of token mappings")
         return None
+    frame = raw.get("frame")
+    if frame is not None and frame != "action":
+        err("E103", *where, "frame", expected="'action' (or no frame key)", found=repr(frame))
     checks.append((where + ("pattern",), name, tokens))
-    return TokenPattern(name.strip(), tuple(dict(t) for t in tokens), line=lines(*where, "pattern"))
+    return TokenPattern(name.strip(), tuple(dict(t) for t in tokens), line=lines(*where, "pattern"),
+                        mention=frame == "action")
 
 
 def _check_patterns(checks: list[Any], path: str, lines: Lines) -> list[Problem]:

@@ -49,6 +49,7 @@ import pandas as pd
 from spacy.attrs import IDX, IS_SPACE, LOWER
 from spacy.strings import get_string_id
 
+from .assertion import BOUNDARY_WORDS, NEGATORS, Assertion, compile_assertion
 from .codebook import Codebook, load_codebook
 from .errors import CasecoderError, CoderError, Problem, TranscriptError, problem
 from .io import atomic_path
@@ -67,32 +68,6 @@ __all__ = [
     "code_documents",
     "compile_codebook",
 ]
-
-#: Words that negate what follows them in their clause ("we haven't invested", "no culture of").
-#: ``n't`` is spaCy's token for the ending of "haven't", "don't", "can't"; "cannot" is split
-#: into "can" + "not".
-NEGATORS: tuple[str, ...] = (
-    "not", "n't", "n’t", "nt", "no", "never", "none", "nobody", "nothing", "neither", "nor",
-    "without", "hardly", "rarely", "seldom", "barely",
-)
-#: A negator directly followed by one of these does not negate: "not only", "not just",
-#: "no doubt", "not least".
-NEGATION_CANCELLERS: tuple[str, ...] = ("only", "just", "doubt", "least")
-#: Tokens that end a clause: a negator before them does not reach a match after them.
-BOUNDARY_PUNCT: tuple[str, ...] = (",", ";", ":", "(", ")", "[", "]", "—", "–", "--", "...", "…", "!", "?")
-BOUNDARY_WORDS: tuple[str, ...] = (
-    "but", "although", "though", "however", "whereas", "yet", "because", "while", "whilst",
-    "unless", "so", "instead",
-)
-#: "and"/"or" followed by a subject pronoun starts a new clause ("..., and we invested").
-CLAUSE_CONJUNCTIONS: tuple[str, ...] = ("and", "or")
-#: "culture isn't", "risk was never": an auxiliary right after a match, then one of these.
-AUXILIARIES: tuple[str, ...] = (
-    "is", "was", "are", "were", "be", "been", "'s", "’s", "do", "does", "did", "has", "have",
-    "had", "can", "could", "will", "would", "should", "may", "might", "must", "ca", "wo",
-)
-POST_NEGATORS: tuple[str, ...] = ("not", "n't", "n’t", "nt", "never")
-SUBJECTS: tuple[str, ...] = ("i", "we", "you", "he", "she", "they", "it", "there", "this", "that", "people", "everyone")
 
 _ONE, _OPT, _STAR = 0, 1, 2
 _OPS = {None: (_ONE,), "?": (_OPT,), "*": (_STAR,), "+": (_ONE, _STAR), "!": (_ONE,)}
@@ -113,6 +88,7 @@ class _Rule:
     order: int                  # position among all rules, in codebook order
     label: str                  # ``phrase:<text>`` or ``pattern:<name>``
     exclusion: str              # the exclusion's name, "" for a coding rule
+    mention: bool               # a topic/organisation/job title: codes only in an action frame
     anchor: int                 # index of the anchor step
     before: tuple[Step, ...]    # steps before the anchor, nearest first
     after: tuple[Step, ...]     # steps after the anchor, in order
@@ -148,15 +124,9 @@ class Coder:
     form_ids: np.ndarray        # int32 form id of each hash (1..n)
     is_anchor: np.ndarray       # bool, by form id: is it some rule's anchor?
     anchored: tuple[Any, ...]   # by form id: the rules anchored on it (see _anchor_slot), or None
-    negators: frozenset[int]
-    cancellers: frozenset[int]
-    boundaries: frozenset[int]
-    conjunctions: frozenset[int]
-    subjects: frozenset[int]
+    assertion: Assertion        # negation, mood and frame (casecoder.assertion)
     code_interviewer: bool = False
     codebook_path: str = ""
-    auxiliaries: frozenset[int] = frozenset()
-    post_negators: frozenset[int] = frozenset()
     # By form id: a bit for each set of words some token pattern requires ("others") that
     # holds the form; a sentence's bits, OR-ed, say at once which patterns could match there.
     word_bits: tuple[int, ...] = ()
@@ -327,50 +297,56 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     c = _Compiler(codebook)
-    raw: list[tuple[str, str, str, list[tuple[bool, frozenset[str], int]], int | None, str]] = []
+    raw: list[tuple[str, str, str, bool, list[tuple[bool, frozenset[str], int]], int | None, str]] = []
     for ci, code in enumerate(codebook.codes):
         base = f"codes[{ci}]({code.id})"
         # Each problem names the line of the phrase or pattern itself (the code's line only
-        # for a codebook built in code, which has no lines).
-        for j, text in enumerate(code.phrases):
-            fld = f"{base}.phrases[{j}]"
-            line = _line_of(code.phrase_lines, j, code.line)
-            steps = c.phrase(text, line, fld)
-            if steps is not None:
-                raw.append((code.id, f"phrase:{text}", "", steps, line, fld))
+        # for a codebook built in code, which has no lines). A phrase listed in ``mentions``
+        # too is a mention only (needs an action frame).
+        marked = {t.lower() for t in code.mentions}
+        for key, texts, lines_, mention in (("phrases", code.phrases, code.phrase_lines, False),
+                                            ("mentions", code.mentions, code.mention_lines, True)):
+            for j, text in enumerate(texts):
+                if not mention and text.lower() in marked:
+                    continue
+                fld = f"{base}.{key}[{j}]"
+                line = _line_of(lines_, j, code.line)
+                steps = c.phrase(text, line, fld)
+                if steps is not None:
+                    raw.append((code.id, f"phrase:{text}", "", mention, steps, line, fld))
         for j, tp in enumerate(code.patterns):
             fld = f"{base}.patterns[{j}]({tp.name}).pattern"
             line = tp.line or code.line
             steps = c.pattern(tp.tokens, line, fld)
             if steps is not None:
-                raw.append((code.id, f"pattern:{tp.name}", "", steps, line, fld))
+                raw.append((code.id, f"pattern:{tp.name}", "", tp.mention, steps, line, fld))
         for j, ex in enumerate(code.exclusions):
             for k, text in enumerate(ex.phrases):
                 fld = f"{base}.exclusions[{j}]({ex.name}).phrases[{k}]"
                 line = _line_of(ex.phrase_lines, k, code.line)
                 steps = c.phrase(text, line, fld)
                 if steps is not None:
-                    raw.append((code.id, f"phrase:{text}", ex.name, steps, line, fld))
+                    raw.append((code.id, f"phrase:{text}", ex.name, False, steps, line, fld))
             if ex.pattern is not None:
                 fld = f"{base}.exclusions[{j}]({ex.name}).pattern"
                 line = ex.pattern.line or code.line
                 steps = c.pattern(ex.pattern.tokens, line, fld)
                 if steps is not None:
-                    raw.append((code.id, f"pattern:{ex.name}", ex.name, steps, line, fld))
+                    raw.append((code.id, f"pattern:{ex.name}", ex.name, False, steps, line, fld))
 
     # Form ids in sorted order of the forms, so a Coder is the same in every process.
     every_form = sorted({f for *_, steps, _, _ in raw for _, forms, _ in steps for f in forms})
     for f in every_form:
         c.form_id(f)
     rules: list[_Rule] = []
-    for code_id, label, exclusion, steps, line, fld in raw:
+    for code_id, label, exclusion, mention, steps, line, fld in raw:
         anchor = _anchor(steps)
         if anchor is None:
             c.err("E304", line, fld)
             continue
         compiled = tuple((pos, frozenset(c.forms[f] for f in forms), op) for pos, forms, op in steps)
         rules.append(_Rule(
-            code=code_id, order=len(rules), label=label, exclusion=exclusion, anchor=anchor,
+            code=code_id, order=len(rules), label=label, exclusion=exclusion, mention=mention, anchor=anchor,
             before=tuple(reversed(compiled[:anchor])), after=compiled[anchor + 1:],
             before_plan=_plan(tuple(reversed(compiled[:anchor]))), after_plan=_plan(compiled[anchor + 1:]),
             fixed=all(pos and op == _ONE for pos, _, op in compiled), steps=compiled,
@@ -403,9 +379,6 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
     for arr in (hashes, form_ids, is_anchor):
         arr.setflags(write=False)
 
-    def hashed(words: Iterable[str]) -> frozenset[int]:
-        return frozenset(_hash(w) for w in words)
-
     return Coder(
         codes=codebook.ids,
         rules=tuple(rules),
@@ -413,15 +386,9 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         form_ids=form_ids,
         is_anchor=is_anchor,
         anchored=anchored,
-        negators=hashed(NEGATORS),
-        cancellers=hashed(NEGATION_CANCELLERS),
-        boundaries=hashed(BOUNDARY_PUNCT + BOUNDARY_WORDS),
-        conjunctions=hashed(CLAUSE_CONJUNCTIONS),
-        subjects=hashed(SUBJECTS),
+        assertion=compile_assertion(codebook.settings.get("assertion")),
         code_interviewer=code_interviewer,
         codebook_path=codebook.path,
-        auxiliaries=hashed(AUXILIARIES),
-        post_negators=hashed(POST_NEGATORS),
         word_bits=tuple(word_bits),
     )
 
@@ -638,32 +605,6 @@ def _tokenize(document: Document, coder: Coder, make_doc: Callable[[str], Any]) 
     return _Tokens(lower, idx, form)
 
 
-def _negated(coder: Coder, lower: list[int], start: int, end: int) -> bool:
-    """Is the match of tokens ``start:end`` negated in its clause?
-
-    ``lower`` holds the sentence's lower-case hashes. Scanning back from the match, a clause
-    boundary (``,`` ``;`` ``:`` dashes, brackets, "but", "although"..., or "and"/"or" before a
-    subject pronoun) stops the search; a negator ("not", "n't", "no", "never", "without"...)
-    not followed by "only"/"just"/"doubt"/"least" negates the match. After the match, an
-    auxiliary then "not"/"n't"/"never" ("culture isn't", "risk was never") negates it too.
-    """
-    n = len(lower)
-    if end + 1 < n and lower[end] in coder.auxiliaries and lower[end + 1] in coder.post_negators:
-        if not (end + 2 < n and lower[end + 2] in coder.cancellers):
-            return True
-    q = start - 1
-    while q >= 0:
-        h = lower[q]
-        if h in coder.boundaries:
-            return False
-        if h in coder.conjunctions and q + 1 < start and lower[q + 1] in coder.subjects:
-            return False
-        if h in coder.negators and not (q + 1 < len(lower) and lower[q + 1] in coder.cancellers):
-            return True
-        q -= 1
-    return False
-
-
 def _sentence_matches(coder: Coder, tokens: _Tokens, segs: Sequence[tuple[Turn, int, int]]) -> tuple[dict[int, list[tuple[int, int, int]]], list[int], list[int]]:
     """Every rule match, by sentence: ``{sentence: [(rule, start token, end token), ...]}``."""
     nz = np.flatnonzero(coder.is_anchor[tokens.form])
@@ -746,6 +687,7 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
     lower_arr = tokens.lower
     text = document.text
     rules = coder.rules
+    judge = coder.assertion
     doc_id, case = document.id, document.case
     rows: list[tuple[Any, ...]] = []
     for s in sorted(found):
@@ -760,10 +702,11 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
                 other_senses.setdefault(rule.code, []).append((ms, rule.order, me, rule.exclusion))
             else:
                 by_code.setdefault(rule.code, []).append((ms, rule.order, me, rule.label))
+        question: bool | None = None
         for code, matches in by_code.items():
             vetoes = sorted(set(other_senses[code])) if code in other_senses else ()
             chosen: tuple[str, str] | None = None
-            for ms, _, me, label in sorted(set(matches)) if len(matches) > 1 else matches:
+            for ms, order, me, label in sorted(set(matches)) if len(matches) > 1 else matches:
                 reason = ""
                 for xs, _, xe, name in vetoes:
                     if xs < me and ms < xe:
@@ -772,8 +715,8 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
                 if not reason:
                     if lower is None:
                         lower = lower_arr[a:hi[s]].tolist()
-                    if _negated(coder, lower, ms - a, me - a):
-                        reason = "negated"
+                        question = not judge.words["question"].isdisjoint(lower)
+                    reason = judge.judge(lower, ms - a, me - a, mention=rules[order].mention, question=question)
                 if not reason:
                     chosen = (label, "")
                     break

@@ -21,8 +21,10 @@ rule      str    what produced it: ``phrase:<text>``, ``pattern:<name>`` or ``ov
 source    str    ``auto`` (the coder) or ``manual`` (an analyst)
 analyst   str    ``casecoder`` for auto codings, else the analyst's name
 status    str    ``coded``, or ``excluded`` for a match the coder or an analyst set aside
-reason    str    why excluded: ``negated``, ``other_sense:<name>``, ``interviewer``,
-                 ``removed_by:<analyst>``; "" when coded
+reason    str    why excluded: ``negated``, ``question``, ``hypothetical``, ``barrier``,
+                 ``reported``, ``mention`` (:mod:`casecoder.assertion`),
+                 ``other_sense:<name>``, ``interviewer``, ``removed_by:<analyst>``;
+                 "" when coded
 note      str    the override's note, if any
 ========  =====  =====================================================================
 """
