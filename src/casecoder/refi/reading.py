@@ -1,0 +1,221 @@
+"""Reading a REFI-QDA file's parts: the container (zip, ``.qde``, sources), the XML, codes
+matched to our codebook, and the documents and codebook casecoder builds from them."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..codebook import Code, Codebook
+from ..errors import Problem, RefiError, problem
+from ..transcripts import FrozenMap, document_from_text
+from .model import ImportedCode, ImportIssue, _child, _children, _issue, _local, _norm_guid, _text_of, _text_or, guid_for
+from .positions import _collapse
+
+
+@dataclass
+class _Archive:
+    path: str
+    qde_name: str
+    xml: bytes
+    files: dict[str, str]  # lower-case file name (no folder) -> zip entry name, for sources
+    zf: zipfile.ZipFile | None
+
+
+def _open_archive(path: str | os.PathLike[str]) -> _Archive:
+    p = Path(path)
+    if not p.is_file():
+        raise RefiError(problem("E701", path=p))
+    if not zipfile.is_zipfile(p):
+        raise RefiError(problem("E702", path=p))
+    try:
+        zf = zipfile.ZipFile(p)
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise RefiError(problem("E702", path=p)) from exc
+    qdes = [n for n in names if n.lower().endswith(".qde")]
+    if not qdes:
+        raise RefiError(problem("E703", path=p, found=", ".join(names[:8]) or "nothing"))
+    # the specification names it project.qde at the root; accept any name, preferring that one
+    qdes.sort(key=lambda n: (n.count("/"), PurePosixPath(n).name.lower() != "project.qde", n))
+    qde = qdes[0]
+    base = str(PurePosixPath(qde).parent)
+    base = "" if base == "." else base + "/"
+    files: dict[str, str] = {}
+    for n in sorted(names):
+        rel = n[len(base):] if n.startswith(base) else n
+        parts = rel.split("/")
+        # sources/ or Sources/ (any case), or beside the .qde for tools that write bare paths
+        if len(parts) == 2 and parts[0].lower() == "sources" or len(parts) == 1:
+            files.setdefault(parts[-1].lower(), n)
+    return _Archive(str(p), qde, zf.read(qde), files, zf)
+
+
+def _parse_xml(data: bytes, path: str, where: str) -> ET.Element:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise RefiError(problem("E704", path=path, line=line, field=where, column=col,
+                                error=str(exc).split(":")[0])) from exc
+
+
+def _decode_source(data: bytes) -> str | None:
+    """Source text as stored (BOM removed, line ends kept), or None if it is not text."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+_SYSTEM_USER_NAMES = frozenset({"atlas.ti", "nvivo", "maxqda", "qualcoder", "quirkos", "dedoose", "system",
+                                "transana", "f4analyse"})
+_DOC_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".pdf", ".md", ".odt", ".html", ".htm")
+
+
+def _slug(name: str) -> str:
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+    if not s:
+        s = "code"
+    if not s[0].isalpha():
+        s = "c_" + s
+    return s
+
+
+def _read_codes(codes_el: ET.Element | None, codebook: Any, path: str, notes: list[ImportIssue],
+                problems: list[Problem]) -> list[ImportedCode]:
+    """Every ``<Code>`` in file order, mapped to casecoder ids (ours where they match)."""
+    ours_by_guid: dict[str, str] = {}
+    ours_by_id: dict[str, str] = {}
+    ours_by_label: dict[str, str] = {}
+    if codebook is not None:
+        for c in codebook.codes:
+            ours_by_guid[_norm_guid(guid_for("code", c.id))] = c.id
+            ours_by_id[c.id] = c.id
+            ours_by_label.setdefault(_collapse(str(c.label or "")).casefold(), c.id)
+    raw: list[tuple[ET.Element, str, str]] = []  # (element, guid, parent guid)
+
+    def walk(el: ET.Element, parent: str) -> None:
+        for c in _children(el, "Code"):
+            g = _norm_guid(c.get("guid"))
+            if not g:
+                problems.append(problem("E706", path=path, field="Code", element="Code",
+                                        guid=c.get("name", "?"), attribute="guid"))
+            raw.append((c, g, parent))
+            walk(c, g)
+
+    if codes_el is not None:
+        walk(codes_el, "")
+    seen: dict[str, int] = {}
+    for i, (_, g, _) in enumerate(raw):
+        if g in seen and g:
+            problems.append(problem("E711", path=path, field="Code", element="Code", guid=g))
+        seen[g] = i
+    # ATLAS.ti 8 flattens groups into names "Parent::Child" beside a code named "Parent"
+    top_names = {(_text_or(c.get("name"))): g for c, g, p in raw if not p}
+    used: set[str] = set(ours_by_id)
+    id_of: dict[str, str] = {}
+    parent_of: dict[str, str] = {}
+    out_tmp: list[tuple[ET.Element, str, str, bool]] = []
+    for c, g, parent in raw:
+        name = _text_or(c.get("name"))
+        if not parent and "::" in name and name.rsplit("::", 1)[0] in top_names:
+            parent = top_names[name.rsplit("::", 1)[0]]
+            notes.append(_issue("E733", "Code", g, name=name))
+        parent_of[g] = parent
+        ours = ours_by_guid.get(g) or ours_by_id.get(name) or ours_by_label.get(_collapse(name).casefold())
+        if ours:
+            id_of[g] = ours
+            out_tmp.append((c, g, ours, True))
+            continue
+        out_tmp.append((c, g, "", False))
+    for idx, (c, g, cid, known) in enumerate(out_tmp):
+        if known:
+            continue
+        name = _text_or(c.get("name"))
+        base = _slug(name.rsplit("::", 1)[-1] if "::" in name else name)
+        cand = base
+        if cand in used and parent_of.get(g) in id_of:
+            cand = f"{id_of[parent_of[g]]}__{base}"
+        n = 2
+        while cand in used:
+            cand = f"{base}_{n}"
+            n += 1
+        used.add(cand)
+        id_of[g] = cand
+        out_tmp[idx] = (c, g, cand, False)
+    out: list[ImportedCode] = []
+    for c, g, cid, known in out_tmp:
+        color = c.get("color") or ""
+        if color and not re.fullmatch(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})", color):
+            notes.append(_issue("E734", "Code", g, color=color))
+            color = ""
+        codable = (c.get("isCodable") or "true").strip().lower() not in ("false", "0")
+        item = ImportedCode(guid=g, name=_text_or(c.get("name")), id=cid, parent=id_of.get(parent_of.get(g, ""), ""),
+                            color=color, description=_text_of(_child(c, "Description")).strip(),
+                            codable=codable, known=known)
+        out.append(item)
+        if not known and codebook is not None:
+            notes.append(_issue("E730", "Code", g, name=item.name, id=cid))
+    return out
+
+
+def _build_codebook(codebook: Any, imported: Sequence[ImportedCode], path: str) -> Any:
+    """Our codebook (if any) followed by the imported codes it lacks, as a casecoder Codebook."""
+    ours = list(codebook.codes) if codebook is not None else []
+    new = []
+    known = {c.id for c in ours}
+    for ic in imported:
+        if ic.known or ic.id in known:
+            continue
+        known.add(ic.id)
+        new.append(Code(id=ic.id, label=ic.name or ic.id, definition=ic.description,
+                               parent=ic.parent or None, color=ic.color.lower() or None))
+    settings = dict(getattr(codebook, "settings", {}) or {}) if codebook is not None else {}
+    cb_path = getattr(codebook, "path", "") if codebook is not None else path
+    return Codebook(codes=tuple(ours + new), path=cb_path, settings=FrozenMap(settings))
+
+
+def _document(doc_id: str, text: str, case: str, metadata: Mapping[str, Any], path: str) -> Any:
+    """A casecoder Document for imported text: turns found as the transcript reader finds them."""
+    return document_from_text(doc_id, text, case=case, metadata=metadata, path=path)
+
+
+def _variable_value(vv: ET.Element) -> Any:
+    for child in vv:
+        tag = _local(child.tag)
+        text = _text_of(child)
+        if tag == "VariableRef":
+            continue
+        if tag == "BooleanValue":
+            return text.strip().lower() in ("true", "1")
+        if tag == "IntegerValue":
+            try:
+                return int(text.strip())
+            except ValueError:
+                return text
+        if tag == "FloatValue":
+            try:
+                return float(text.strip())
+            except ValueError:
+                return text
+        return text
+    return ""

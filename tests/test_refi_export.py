@@ -1,0 +1,231 @@
+"""Tests of casecoder.refi.export: valid, byte-identical exports (against the built-in schema
+and the published one), .qdc, codings off their text, export then import round trips, the
+command line round trip and stable GUIDs."""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from casecoder.cli import main
+from casecoder.errors import RefiError
+from casecoder.refi import CODEBOOK_XSD, export_qdc, export_qdpx, guid_for, import_qdc, import_qdpx
+from casecoder.schema import normalise_codings
+from casecoder.transcripts import read_corpus, read_document
+
+from refi_data import (
+    TEXT_OLDHAM,
+    TEXT_SURREY,
+    XSD,
+    needs_shared,
+    refi_codebook,
+    refi_codings,
+    refi_docs,
+)
+
+
+@pytest.mark.parametrize("schema", [None, "shared"])
+def test_refi_export_valid_and_byte_identical(tmp_path, schema):
+    if schema == "shared" and not XSD.is_file():
+        pytest.skip("../shared/refi-qda/Project-mrt2019.xsd is absent")
+    docs = refi_docs(tmp_path)
+    a, b = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
+    rep = export_qdpx(a, docs, refi_codings(docs), refi_codebook(), schema=XSD if schema else None)
+    export_qdpx(b, list(reversed(docs)), refi_codings(docs).sample(frac=1, random_state=3), refi_codebook(),
+                schema=XSD if schema else None)
+    assert a.read_bytes() == b.read_bytes()
+    assert rep.counts["excluded_rows"] == 1
+    assert rep.counts["codings"] == 5 and rep.counts["users"] == 2 and rep.counts["cases"] == 2
+    with zipfile.ZipFile(a) as zf:
+        names = zf.namelist()
+        assert names[0] == "project.qde"
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
+        root = ET.fromstring(zf.read("project.qde"))
+        for src in root.iter("{urn:QDA-XML:project:1.0}TextSource"):
+            path = src.get("plainTextPath")
+            assert re.fullmatch(r"internal://[0-9A-F-]{36}\.txt", path)
+            data = zf.read("sources/" + path[len("internal://"):])
+            assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
+            assert data.decode("utf-8") in (TEXT_OLDHAM, TEXT_SURREY)
+    assert root.get("origin", "").startswith("casecoder") and root.get("creatingUserGUID")
+    assert "DateTime" not in ET.tostring(root, encoding="unicode")  # no clock time anywhere
+
+
+@needs_shared
+def test_refi_export_validates_against_the_published_schema(tmp_path):
+    import xmlschema
+
+    docs = refi_docs(tmp_path)
+    export_qdpx(tmp_path / "p.qdpx", docs, refi_codings(docs), refi_codebook())
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as zf:
+        xmlschema.XMLSchema(str(XSD)).validate(io.BytesIO(zf.read("project.qde")))
+
+
+def test_refi_export_qdc_validates_and_imports_back(tmp_path):
+    import xmlschema
+
+    book = refi_codebook()
+    export_qdc(tmp_path / "c.qdc", book)
+    xmlschema.XMLSchema(CODEBOOK_XSD).validate(str(tmp_path / "c.qdc"))
+    back = import_qdc(tmp_path / "c.qdc", book)
+    assert [c.id for c in back.report.codes] == ["bold_leadership", "involve_residents", "co_design"]
+    assert all(c.known for c in back.report.codes)
+    alone = import_qdc(tmp_path / "c.qdc")  # no codebook: ids from names, nesting and colours kept
+    by_name = {c.name: c for c in alone.report.codes}
+    assert by_name["Co-design"].parent == by_name["Involve residents"].id
+    assert by_name["Be bold — and united"].color == "#332288"
+    assert by_name["Involve residents"].description == "Co-design with residents."
+
+
+def test_refi_export_rejects_codings_off_their_text(tmp_path):
+    docs = refi_docs(tmp_path)
+    bad = refi_codings(docs)
+    bad.loc[0, "text"] = "something else"
+    with pytest.raises(RefiError) as exc:
+        export_qdpx(tmp_path / "x.qdpx", docs, bad, refi_codebook())
+    assert exc.value.problems[0].code == "E713"
+    assert not (tmp_path / "x.qdpx").exists()
+
+
+def test_refi_round_trip_fixed(tmp_path):
+    docs = refi_docs(tmp_path)
+    codings = refi_codings(docs)
+    export_qdpx(tmp_path / "p.qdpx", docs, codings, refi_codebook())
+    got = import_qdpx(tmp_path / "p.qdpx", refi_codebook())
+    assert got.report.convention == "codepoints"
+    cols = ["document", "case", "start", "end", "text", "code", "analyst", "note"]
+    want = codings[codings["status"] == "coded"][cols].sort_values(cols).reset_index(drop=True)
+    assert got.codings[cols].sort_values(cols).reset_index(drop=True).equals(want)
+    # turn, speaker and section come from the documents' turns, as the reader finds them
+    by_id = {d.id: d for d in docs}
+    for r in got.codings.itertuples():
+        turn = by_id[r.document].turns[r.turn]
+        assert turn.start <= r.start < r.end <= turn.end
+        assert (r.speaker, r.section) == (turn.speaker, turn.section)
+    assert {d.id: d.text for d in got.documents} == {d.id: d.text for d in docs}
+    assert {k: dict(v) for k, v in got.cases.items()} == {
+        "oldham": {"council_type": "metropolitan", "year": 2016},
+        "surrey": {"council_type": "county", "year": 2015},
+    }
+    assert not got.report.unknown_codes and got.codebook.ids == refi_codebook().ids
+    # the segment is the sentence index where a span is one sentence
+    full = got.codings[got.codings["text"] == "Money — always money."]
+    assert (full["segment"] >= 0).all()
+
+
+_ALPHABET = list("abcdefgh ") + ["’", "“", "”", "—", "£", "é", "😀", "🙂", "\n", ".", ","]
+
+
+@st.composite
+def _corpus(draw):
+    texts = {}
+    for name in ("bristol", "wigan"):
+        paras = draw(st.lists(st.text(alphabet=_ALPHABET, min_size=1, max_size=40).map(lambda s: "Q: " + s.strip("\n") + "x"),
+                              min_size=1, max_size=4))
+        texts[name] = "\n\n".join(paras) + "\n"
+    rows = []
+    for name, text in texts.items():
+        for _ in range(draw(st.integers(0, 5))):
+            a = draw(st.integers(0, len(text)))
+            b = draw(st.integers(a, len(text)))
+            rows.append((name, a, b, draw(st.sampled_from(["bold_leadership", "co_design"])),
+                         draw(st.sampled_from(["casecoder", "Zoë", "Ann O’Neil"]))))
+    return texts, rows
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_corpus())
+def test_refi_round_trip_property(data):
+    texts, rows = data
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        docs = []
+        for name, text in texts.items():
+            (tmp / f"{name}.md").write_text(f"---\ncouncil: {name}\n---\n{text}", encoding="utf-8")
+            docs.append(read_document(tmp / f"{name}.md"))
+        by_id = {d.id: d for d in docs}
+        table = normalise_codings(pd.DataFrame(
+            [{"document": n, "case": n, "start": a, "end": b, "text": by_id[n].text[a:b], "code": c, "analyst": an,
+              "source": "manual"} for n, a, b, c, an in rows],
+            columns=["document", "case", "start", "end", "text", "code", "analyst", "source"]))
+        export_qdpx(tmp / "p.qdpx", docs, table, refi_codebook())
+        got = import_qdpx(tmp / "p.qdpx", refi_codebook())
+    cols = ["document", "case", "start", "end", "text", "code", "analyst"]
+    want = table[cols].drop_duplicates().sort_values(cols).reset_index(drop=True)
+    assert got.codings[cols].sort_values(cols).reset_index(drop=True).equals(want)
+    assert {d.id: d.text for d in got.documents} == {d.id: d.text for d in docs}
+
+
+def test_refi_cli_round_trip(tmp_path, capsys):
+    docs = refi_docs(tmp_path)
+    codings = refi_codings(docs)
+    codings.to_csv(tmp_path / "codings.csv", index=False)
+    (tmp_path / "codebook.yaml").write_text(
+        "codes:\n"
+        "  - {id: bold_leadership, label: Be bold, definition: d, color: '#332288'}\n"
+        "  - {id: involve_residents, label: Involve residents, definition: d}\n"
+        "  - {id: co_design, label: Co-design, definition: d, parent: involve_residents}\n", encoding="utf-8")
+    cb = str(tmp_path / "codebook.yaml")
+    assert main(["export-qdpx", str(tmp_path / "t"), "--codings", str(tmp_path / "codings.csv"), "--codebook", cb,
+                 "--out", str(tmp_path / "p.qdpx")]) == 0
+    assert main(["export-qdc", "--codebook", cb, "--out", str(tmp_path / "c.qdc")]) == 0
+    assert main(["import-qdpx", str(tmp_path / "p.qdpx"), "--codebook", cb, "--out", str(tmp_path / "in.csv"),
+                 "--texts", str(tmp_path / "texts"), "--codebook-out", str(tmp_path / "cb2.yaml")]) == 0
+    assert main(["import-qdc", str(tmp_path / "c.qdc"), "--out", str(tmp_path / "cb3.yaml")]) == 0
+    assert "positions: codepoints" in capsys.readouterr().out
+    back = read_corpus([tmp_path / "texts"])
+    assert {d.id: (d.text, d.case) for d in back} == {d.id: (d.text, d.case) for d in docs}
+    got = pd.read_csv(tmp_path / "in.csv", keep_default_na=False)
+    for r in got.itertuples():
+        assert {d.id: d for d in back}[r.document].text[r.start:r.end] == r.text
+    from casecoder.codebook import load_codebook
+
+    assert load_codebook(tmp_path / "cb2.yaml").ids == ("bold_leadership", "involve_residents", "co_design")
+    assert load_codebook(tmp_path / "cb3.yaml", validate_patterns=False).ids == (
+        "be_bold", "involve_residents", "co_design")
+
+
+def test_refi_guid_is_stable_and_distinct():
+    assert guid_for("code", "a") == guid_for("code", "a") != guid_for("code", "b")
+    assert guid_for("code", "a") != guid_for("case", "a")
+
+
+def test_refi_export_schema_is_a_parameter_not_the_environment(tmp_path, monkeypatch):
+    # The library reads no environment variable: a schema is passed in (the CLI's --schema).
+    monkeypatch.setenv("CASECODER_REFI_SCHEMA", str(tmp_path / "missing.xsd"))
+    docs = refi_docs(tmp_path)
+    report = export_qdpx(tmp_path / "a.qdpx", docs, refi_codings(docs), refi_codebook())
+    assert report.schema == "built-in"
+    with pytest.raises(RefiError) as err:
+        export_qdpx(tmp_path / "b.qdpx", docs, refi_codings(docs), refi_codebook(), schema=tmp_path / "missing.xsd")
+    assert [p.code for p in err.value.problems] == ["E723"]
+    assert not (tmp_path / "b.qdpx").exists()
+
+
+@pytest.mark.parametrize("name", ["CODEBOOK_XSD", "PROJECT_SUBSET_XSD"])
+def test_refi_schemas_ship_as_files(name):
+    import xmlschema
+
+    import casecoder.refi as refi
+
+    xsd = getattr(refi, name)
+    assert xsd.name.endswith(".xsd") and xsd.is_file()
+    assert xmlschema.XMLSchema(xsd.read_text(encoding="utf-8")).target_namespace.startswith("urn:QDA-XML:")
+
+
+@pytest.mark.parametrize("module", ["model", "positions", "export", "import_", "reading", "schemas"])
+def test_refi_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"casecoder.refi.{module}")
+    assert doctest.testmod(mod, optionflags=doctest.ELLIPSIS).failed == 0
