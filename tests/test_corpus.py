@@ -36,14 +36,23 @@ KEY_ACTIONS = SECTIONS[1]
 SPEAKERS = frozenset(
     {
         "Interviewer",
+        "Interviewee",
         "Chief Executive",
-        "Leader of the Council",
         "Strategic Director",
         "Director",
         "Senior Manager",
         "Manager",
-        "Middle Manager",
     }
+)
+# The label for a turn whose words the report gives to no role (and for every paraphrase): it
+# identifies no one. A paraphrase is the reconstruction's wording, so it must never be given to
+# a role; a role that one person holds in a council would put invented words in that person's mouth.
+NEUTRAL_ROLES = frozenset({"Interviewee"})
+# Roles only one person holds in a council (or that the report ties to one person).
+_SINGLE_HOLDER = re.compile(
+    r"\b(?:chief\s+executive|leader|mayor|managing\s+director|city\s+director|strategic\s+director"
+    r"|head\s+of\s+paid\s+service|chair(?:man|woman)?|portfolio\s+holder|director\s+of\s+\w+)\b",
+    re.IGNORECASE,
 )
 KINDS = frozenset({"notice", "question", "verbatim", "paraphrase"})
 FRONT_MATTER = ("council", "council_name", "council_type", "source", "reconstructed")
@@ -110,14 +119,44 @@ def attributed_council(report: str, start: int, end: int, aliases: Mapping[str, 
     names = sorted(((n, c) for c, ns in aliases.items() for n in ns), key=lambda nc: -len(nc[0]))
     pattern = re.compile("|".join(re.escape(n) for n, _ in names))
     by_name = dict(names)
+    block = attribution_block(report, end)
+    if block is not None:
+        found = pattern.search(block)
+        return by_name[found.group(0)] if found else None
+    before = list(pattern.finditer(report[max(0, start - 400) : start]))
+    return by_name[before[-1].group(0)] if before else None
+
+
+def attribution_block(report: str, end: int) -> str | None:
+    """The attribution block (``**- Role, Council**``, one or more bold spans) after the quoted
+    passage that the (normalised) report's quote ending at ``end`` is part of, or None."""
     after = report[end : end + 1200]
     rest = re.match(r'^[^"]{0,900}"', after)  # the rest of the quoted passage, up to its close
     for tail in (after, after[rest.end() :] if rest else None):
-        if tail is not None and re.match(r"^[^\w]{0,8}\*\*\s*-", tail):
-            found = pattern.search(tail[:250])
-            return by_name[found.group(0)] if found else None
-    before = list(pattern.finditer(report[max(0, start - 400) : start]))
-    return by_name[before[-1].group(0)] if before else None
+        block = re.match(r"^[^\w]{0,8}\*\*\s*-[^*]{0,200}\*\*(?:\s*\*\*[^*]{0,200}\*\*)*", tail or "")
+        if block:
+            return block.group(0)
+    return None
+
+
+def reported_role_text(report: str, start: int, end: int) -> str:
+    """Where the (normalised) report gives the role of whoever said the quote at ``report[start:end]``.
+
+    That is its attribution block if it has one; otherwise the 300 characters introducing it,
+    cut after the last attribution block or heading among them (those belong to other quotes),
+    e.g. "And one of Surrey's managers reflected:".
+    """
+    block = attribution_block(report, end)
+    if block is not None:
+        return block
+    intro = report[max(0, start - 300) : start]
+    cut = max(intro.rfind("**"), intro.rfind("# "))
+    return intro[cut + 2 :] if cut >= 0 else intro
+
+
+def identifying_role(label: str) -> bool:
+    """True for a speaker label naming a role that only one person in a council holds."""
+    return bool(_SINGLE_HOLDER.search(label))
 
 
 @lru_cache(maxsize=1)
@@ -192,6 +231,33 @@ def test_corpus_attributed_council_reads_block_or_introduction(report: str, quot
     text = normalise(report)
     start = text.index(quote)
     assert attributed_council(text, start, start + len(quote), ALIASES) == expected
+
+
+@pytest.mark.parametrize(
+    ("report", "quote", "role_text"),
+    [
+        ('Next. *"We put money in."* **- Director, Havant** Surrey said.', "We put money in.", '"* **- Director, Havant**'),
+        ('**- Chief Executive, Wigan** A Surrey manager said: "Be quick."', 'Be quick.', ' A Surrey manager said: "'),
+        ('## Pace *"We act."* **- Manager, Oldham**', "We act.", '"* **- Manager, Oldham**'),
+        ("Surrey's staff review: \"We review.\" Next.", "We review.", 'Surrey\'s staff review: "'),
+    ],
+)
+def test_corpus_reported_role_text_is_the_block_or_the_introduction(report: str, quote: str, role_text: str) -> None:
+    start = report.index(quote)
+    assert reported_role_text(report, start, start + len(quote)) == role_text
+
+
+@pytest.mark.parametrize(
+    ("label", "identifying"),
+    [
+        ("Chief Executive", True), ("Leader of the Council", True), ("Managing Director", True),
+        ("Strategic Director of Business Change", True), ("Director of Adult Services", True),
+        ("Mayor", True), ("Interviewee", False), ("Senior Manager", False), ("Manager", False),
+        ("Director", False), ("Interviewer", False),
+    ],
+)
+def test_corpus_identifying_role(label: str, identifying: bool) -> None:
+    assert identifying_role(label) is identifying
 
 
 def test_corpus_report_headings_strip_marks() -> None:
@@ -274,6 +340,84 @@ def test_corpus_speakers_are_roles_not_people(doc_id: str) -> None:
     assert not named, f"{doc_id}: names a person: {named}"
 
 
+def _role_problem(entry: Mapping, speaker: str) -> str | None:
+    """What is wrong with a turn's speaker given its provenance entry (``role``: report | neutral)."""
+    kind, role = entry["kind"], entry.get("role")
+    if kind == "notice":
+        return None if role is None and speaker == "" else "the notice has no speaker and no role"
+    if kind == "question":
+        return None if role == "neutral" and speaker == "Interviewer" else "a question is the Interviewer's, role neutral"
+    if kind == "paraphrase":
+        # The reconstruction's words: never given to a role, however many people hold it.
+        return None if role == "neutral" and speaker in NEUTRAL_ROLES else "a paraphrase is spoken by a neutral label, role neutral"
+    who = str(entry.get("attributed_to", ""))
+    if role == "neutral":
+        ok = speaker in NEUTRAL_ROLES and "gives no role" in who
+        return None if ok else "a verbatim turn with role neutral is spoken by a neutral label and says the report gives no role"
+    ok = role == "report" and speaker not in NEUTRAL_ROLES and who.lower().startswith(speaker.lower())
+    return None if ok else "a verbatim turn with role report is spoken by the role its attributed_to begins with"
+
+
+@pytest.mark.parametrize("doc_id", IDS)
+def test_corpus_speaker_roles_match_provenance(doc_id: str) -> None:
+    doc = _documents()[doc_id]
+    problems = [
+        f"turn {turn.index} ({entry['kind']}, speaker {turn.speaker!r}, role {entry.get('role')!r}): {problem}"
+        for entry, turn in zip(_provenance(doc_id)["turns"], doc.turns)
+        if (problem := _role_problem(entry, turn.speaker))
+    ]
+    assert not problems, f"{doc_id}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("entry", "speaker", "ok"),
+    [
+        ({"kind": "paraphrase", "role": "neutral"}, "Interviewee", True),
+        ({"kind": "paraphrase", "role": "neutral"}, "Chief Executive", False),
+        ({"kind": "paraphrase", "role": "report"}, "Interviewee", False),
+        ({"kind": "verbatim", "role": "report", "attributed_to": "Manager, Oldham"}, "Manager", True),
+        ({"kind": "verbatim", "role": "report", "attributed_to": "Senior managers, Monmouthshire"}, "Senior Manager", True),
+        ({"kind": "verbatim", "role": "report", "attributed_to": "Havant (the report gives no role)"}, "Manager", False),
+        ({"kind": "verbatim", "role": "neutral", "attributed_to": "Havant (the report gives no role)"}, "Interviewee", True),
+        ({"kind": "verbatim", "role": "neutral", "attributed_to": "Manager, Havant"}, "Interviewee", False),
+        ({"kind": "question", "role": "neutral"}, "Interviewer", True),
+        ({"kind": "notice", "role": None}, "", True),
+    ],
+)
+def test_corpus_role_problem_reads_provenance(entry: dict, speaker: str, ok: bool) -> None:
+    assert (_role_problem(entry, speaker) is None) is ok
+
+
+@pytest.mark.parametrize("doc_id", IDS)
+def test_corpus_no_paraphrase_has_identifying_role(doc_id: str) -> None:
+    doc = _documents()[doc_id]
+    bad = [
+        f"turn {e['turn']} ({e['kind']}): {doc.turns[e['turn']].speaker!r}"
+        for e in _provenance(doc_id)["turns"]
+        if e["kind"] == "paraphrase" or e.get("role") == "neutral"
+        if identifying_role(doc.turns[e["turn"]].speaker)
+    ]
+    assert not bad, f"{doc_id}: invented or unattributed words given to a role one person holds: {bad}"
+
+
+@pytest.mark.parametrize("doc_id", IDS)
+def test_corpus_verbatim_roles_are_the_reports(doc_id: str) -> None:
+    report = normalise(report_or_skip())
+    doc = _documents()[doc_id]
+    problems = []
+    for entry in _provenance(doc_id)["turns"]:
+        if entry["kind"] != "verbatim" or entry.get("role") != "report":
+            continue
+        turn = doc.turns[entry["turn"]]
+        start = report.find(normalise(turn.text))
+        if start < 0:
+            continue  # test_corpus_verbatim_turns_are_in_report_for_their_council reports it
+        where = reported_role_text(report, start, start + len(normalise(turn.text)))
+        if turn.speaker.lower() not in where.lower():
+            problems.append(f"turn {turn.index}: {turn.speaker!r} is not the role the report gives: {where!r}")
+    assert not problems, f"{doc_id}:\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize("doc_id", IDS)
 def test_corpus_provenance_one_entry_per_turn(doc_id: str) -> None:
     doc = _documents()[doc_id]
@@ -290,6 +434,20 @@ def test_corpus_provenance_one_entry_per_turn(doc_id: str) -> None:
             who = entry.get("attributed_to", "")
             assert who, f"{doc_id} turn {turn.index}: verbatim without attributed_to"
             assert not [p for p in REPORT_PEOPLE if p in who]
+        assert entry.get("role", "missing") in ("report", "neutral", None), f"{doc_id} turn {turn.index}: role"
+        if "basis" in entry:
+            assert str(entry["basis"]).strip(), f"{doc_id} turn {turn.index}: empty basis"
+
+
+@pytest.mark.parametrize("doc_id", IDS)
+def test_corpus_not_coded_readings_say_why_and_have_no_gold_row(doc_id: str) -> None:
+    gold = {(int(r["turn"]), r["code"]) for r in _gold(doc_id)[1]}
+    for entry in _provenance(doc_id)["turns"]:
+        for item in entry.get("not_coded", []):
+            where = f"{doc_id} turn {entry['turn']} {item.get('code')}"
+            assert item["code"] in _code_ids(), f"{where}: unknown code"
+            assert str(item.get("why", "")).strip(), f"{where}: no why"
+            assert (entry["turn"], item["code"]) not in gold, f"{where}: not_coded, yet the gold codes it"
 
 
 @pytest.mark.parametrize("doc_id", IDS)
