@@ -10,7 +10,7 @@ import pytest
 
 from casecoder.errors import FindingsError
 from casecoder.matrix import code_matrix
-from casecoder.reports import (
+from casecoder.studies.solace.reports import (
     NOT_FOUND,
     appendix_two_html,
     appendix_two_markdown,
@@ -21,7 +21,7 @@ from casecoder.reports import (
     override_summary,
     reproduction_markdown,
 )
-from casecoder.targets import load_targets
+from casecoder.studies.solace.targets import load_targets
 
 KEY = "Leadership actions with the greatest impact"
 LABELS = {"pace": "Move with pace", "risk": "Take considered risks", "digital": "Maximise digital expertise"}

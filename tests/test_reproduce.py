@@ -12,7 +12,7 @@ import pytest
 
 from casecoder.cli import main
 from casecoder.errors import CasecoderError
-from casecoder.reproduce import MARKER, reproduce
+from casecoder.studies.solace.reproduce import MARKER, reproduce
 
 REPO = Path(__file__).parents[1]
 
@@ -189,7 +189,7 @@ def test_reproduce_case_not_in_targets_exit_2(study, tmp_path, capsys):
 
 
 def test_reproduce_failure_midway_leaves_no_partial_output(study, tmp_path, monkeypatch):
-    import casecoder.reproduce as rep
+    import casecoder.studies.solace.reproduce as rep
 
     reproduce(tmp_path / "o", root=study, review=False)
     before = _tree(tmp_path / "o")
@@ -298,8 +298,8 @@ def test_reproduce_gold_coding_meets_every_published_figure():
     from casecoder.codebook import load_codebook
     from casecoder.evaluate import locate_gold, read_gold
     from casecoder.matrix import code_matrix
-    from casecoder.reports import compare_to_targets, key_actions
-    from casecoder.targets import load_targets
+    from casecoder.studies.solace.reports import compare_to_targets, key_actions
+    from casecoder.studies.solace.targets import load_targets
     from casecoder.transcripts import read_corpus
 
     cb = load_codebook(REPO / "codebook.yaml")

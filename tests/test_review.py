@@ -8,6 +8,7 @@ and codings made from the segmenter's own sentences.
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from casecoder.codebook import Code, Codebook
 from casecoder.errors import CodingsError, ReviewError
 from casecoder.overrides import find_quote
 from casecoder.review import FILLS, MARKER, PALETTE, build_review, code_styles
-from casecoder.review import builder
+from casecoder.review import pages
+from casecoder.review import site as review_site
 from casecoder.schema import CODINGS_COLUMNS
 from casecoder.segments import sentences
 from casecoder.transcripts import Document, Turn
@@ -307,7 +309,7 @@ def test_review_override_context_picks_the_right_repeat(site: Path) -> None:
     html = (site / "documents/oldham.html").read_text(encoding="utf-8")
     for seg in repeats:
         m = re.search(rf'id="s{seg.index}" tabindex="-1" data-p="([^"]*)" data-x="([^"]*)"', html)
-        prefix, suffix = (builder.html.unescape(g) for g in m.groups())
+        prefix, suffix = (unescape(g) for g in m.groups())
         assert find_quote(doc.text, seg.text, prefix, suffix) == [(seg.start, seg.end)]
 
 
@@ -316,10 +318,10 @@ def test_review_override_context_picks_the_right_repeat(site: Path) -> None:
 def test_review_context_is_whole_words_of_the_text(text: str, data: st.DataObject) -> None:
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
-    prefix, suffix = builder._context(text, start, end)
+    prefix, suffix = pages._context(text, start, end)
     before, after = " ".join(text[:start].split()), " ".join(text[end:].split())
     assert before.endswith(prefix) and after.startswith(suffix)
-    assert len(prefix) <= builder.CONTEXT_CHARS and len(suffix) <= builder.CONTEXT_CHARS
+    assert len(prefix) <= pages.CONTEXT_CHARS and len(suffix) <= pages.CONTEXT_CHARS
     # a whole word: the prefix starts where a word starts in the text before
     assert not prefix or before == prefix or before[: len(before) - len(prefix)].endswith(" ")
     assert not suffix or after == suffix or after[len(suffix):].startswith(" ")
@@ -330,7 +332,7 @@ def test_review_context_is_whole_words_of_the_text(text: str, data: st.DataObjec
 
 
 def test_review_long_document_split_into_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(builder, "PART_CHARS", 60)
+    monkeypatch.setattr(review_site, "PART_CHARS", 60)
     docs = corpus()
     out = build_review(codings(docs), docs, codebook(), tmp_path / "site")
     parts = sorted(p.name for p in (out / "documents").glob("oldham*.html"))
@@ -341,8 +343,8 @@ def test_review_long_document_split_into_parts(tmp_path: Path, monkeypatch: pyte
 
 
 def test_review_code_with_many_sentences_moves_them_to_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(builder, "EVIDENCE_INLINE", 1)
-    monkeypatch.setattr(builder, "EVIDENCE_PER_PAGE", 1)
+    monkeypatch.setattr(pages, "EVIDENCE_INLINE", 1)
+    monkeypatch.setattr(pages, "EVIDENCE_PER_PAGE", 1)
     docs = corpus()
     out = build_review(codings(docs), docs, codebook(), tmp_path / "site")
     assert (out / "codes/innovative_culture.oldham.1.html").is_file()
@@ -352,7 +354,7 @@ def test_review_code_with_many_sentences_moves_them_to_pages(tmp_path: Path, mon
 
 
 def test_review_many_documents_listed_by_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(builder, "INDEX_DOCUMENTS", 1)
+    monkeypatch.setattr(pages, "INDEX_DOCUMENTS", 1)
     docs = corpus()
     out = build_review(codings(docs), docs, codebook(), tmp_path / "site")
     assert {h for h in parse(out / "index.html").hrefs if h.startswith("cases/")} == {

@@ -10,10 +10,11 @@ the rest. See ``ARCHITECTURE.md`` for the flow of data and the glossary.
 >>> codings = cc.code_documents(docs, book)                       # doctest: +SKIP
 >>> cc.code_matrix(codings, book, value="presence")               # doctest: +SKIP
 
-``evaluate``, ``reproduce`` and ``cooccurrence`` are both a module and its main function, so they are not
+``evaluate`` and ``cooccurrence`` are both a module and its main function, so they are not
 re-exported here (importing the module would shadow the function): call
-``casecoder.evaluate.evaluate``, ``casecoder.reproduce.reproduce`` and
-``casecoder.cooccurrence.cooccurrence``.
+``casecoder.evaluate.evaluate`` and ``casecoder.cooccurrence.cooccurrence``. The worked study
+(targets, Appendix Two, the reproduction) is not part of the toolkit's surface: it lives in
+:mod:`casecoder.studies.solace`.
 
 Modules are imported on first use of one of their names (PEP 562), so ``import casecoder``
 stays light and does not load spaCy or matplotlib until they are needed.
@@ -34,13 +35,16 @@ _EXPORTS: dict[str, str] = {
     "Document": "transcripts",
     "Segment": "segments",
     "Turn": "transcripts",
+    "OverrideEntry": "overrides",
+    "Overrides": "overrides",
     "add_override": "overrides",
     "agreement_statistics": "agreement.statistics",
     "apply_overrides": "overrides",
-    "appendix_two_markdown": "reports",
-    "audit_table": "reports",
     "bootstrap_alpha": "agreement.bootstrap",
     "build_review": "review",
+    "case_key_of": "pipeline",
+    "code_and_override": "pipeline",
+    "code_files": "pipeline",
     "chart_cases_per_code": "figures",
     "code_corpus": "coder",
     "code_documents": "coder",
@@ -56,19 +60,19 @@ _EXPORTS: dict[str, str] = {
     "import_qdc": "refi",
     "import_qdpx": "refi",
     "iter_corpus": "transcripts",
-    "key_actions": "reports",
     "krippendorff_alpha": "agreement.statistics",
     "load_codebook": "codebook",
     "load_codings": "sources",
     "load_overrides": "overrides",
-    "load_targets": "targets",
     "plot_agreement_heatmap": "figures",
     "plot_cooccurrence_heatmap": "figures",
     "read_codings": "schema",
     "read_corpus": "transcripts",
+    "read_transcripts": "pipeline",
     "read_document": "transcripts",
     "save_figure": "figures",
     "sentences": "segments",
+    "validate": "pipeline",
     "write_codings": "schema",
     "write_comparison": "agreement.comparison",
 }

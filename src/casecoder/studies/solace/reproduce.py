@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import FindingsError, problem
-from .figures import chart_cases_per_code, save_figure
-from .io import atomic_dir, atomic_write_text
-from .codebook import Codebook, load_codebook
-from .matrix import code_matrix, framework_matrix, subtotals
-from .pipeline import code_and_override, read_transcripts
+from ...codebook import Codebook, load_codebook
+from ...errors import FindingsError, problem
+from ...figures import chart_cases_per_code, save_figure
+from ...io import atomic_dir, atomic_write_text
+from ...matrix import code_matrix, framework_matrix, subtotals
+from ...pipeline import code_and_override, read_transcripts
+from ...review import build_review
+from . import CODEBOOK, OVERRIDES, TARGETS, TRANSCRIPTS
 from .reports import (
     Comparison,
     appendix_two_html,
@@ -54,11 +56,11 @@ from .reports import (
     override_summary,
     reproduction_markdown,
 )
-from .schema import write_codings
+from ...schema import write_codings
 from .targets import ReportTargets, load_targets
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .transcripts import Document
+    from ...transcripts import Document
 
 __all__ = ["MARKER", "ReproductionResult", "StudyPaths", "reproduce", "run_study", "study_paths"]
 
@@ -109,13 +111,13 @@ def study_paths(
     """
     r = Path(root)
     paths = {
-        "transcripts": r / "data" / "interviews",
-        "codebook": r / "codebook.yaml",
-        "targets": r / "data" / "reference" / "report_targets.yaml",
+        "transcripts": r / TRANSCRIPTS,
+        "codebook": r / CODEBOOK,
+        "targets": r / TARGETS,
     }
     problems = [problem("E513", path=str(p), what=what) for what, p in paths.items() if not p.exists()]
     if overrides is None:
-        found = tuple(sorted((r / "data" / "overrides").glob("*.yaml")))
+        found = tuple(sorted((r / OVERRIDES).glob("*.yaml")))
     else:
         found = tuple(Path(p) for p in overrides)
         problems += [problem("E513", path=str(p), what="overrides file") for p in found if not p.is_file()]
@@ -140,7 +142,7 @@ class StudyRun:
     codings : DataFrame
         The codings with the overrides applied.
     overrides : DataFrame
-        :func:`casecoder.reports.override_summary` of ``codings``.
+        :func:`casecoder.studies.solace.reports.override_summary` of ``codings``.
     final, patterns_alone : Comparison
         The published figures against the reproduction, with and without overrides.
     """
@@ -270,7 +272,7 @@ def reproduce(
     overrides : sequence of path-like, optional
         Override files; default ``data/overrides/*.yaml``.
     review : bool
-        Also build the review site (``out/review``) when :mod:`casecoder.review` is available.
+        Also build the review site (``out/review``).
     progress : callable, optional
         Called with a short description before each step (the CLI prints them).
 
@@ -339,13 +341,8 @@ def reproduce(
         atomic_write_text(tmp / "appendix_two_audit.md", audit_markdown(audit, cb))
         atomic_write_text(tmp / "appendix_two_audit.html", audit_html(audit, cb))
         if review:
-            try:
-                from .review import build_review
-            except ImportError:  # pragma: no cover - the review site is optional
-                build_review = None
-            if build_review is not None:
-                say("building the review site")
-                build_review(run.codings, run.documents, cb, tmp / "review", matrix=counts, chart=tmp / "chart.svg")
+            say("building the review site")
+            build_review(run.codings, run.documents, cb, tmp / "review", matrix=counts, chart=tmp / "chart.svg")
         files = sorted(
             p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p.name != MARKER
         )

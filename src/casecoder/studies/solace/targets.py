@@ -26,8 +26,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ._yaml import KEY, error_place, load_with_lines
-from .errors import FindingsError, Problem, problem
+from ..._yaml import KEY, error_place, load_with_lines
+from ...errors import FindingsError, Problem, problem
 
 __all__ = [
     "AppendixGroup",

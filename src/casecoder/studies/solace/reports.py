@@ -10,12 +10,12 @@ The flow is matrix -> comparison -> text:
 - :func:`audit_table` sets each published Appendix Two item beside the code it maps to and the
   transcript sentence that supports it, or ``not found``;
 - :func:`compare_to_targets` checks a presence matrix and the key actions against the report's
-  targets (:mod:`casecoder.targets`) and returns a :class:`Comparison`;
+  targets (:mod:`casecoder.studies.solace.targets`) and returns a :class:`Comparison`;
 - :func:`reproduction_markdown` writes that comparison, with and without the analyst's
   overrides, as ``REPRODUCTION.md``.
 
 Every function returns data or text; writing files is the caller's job (see
-:mod:`casecoder.reproduce`).
+:mod:`casecoder.studies.solace.reproduce`).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .matrix import Filter, code_matrix, supporting_segments
+from ...matrix import Filter, code_matrix, supporting_segments
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .codebook import Codebook
+    from ...codebook import Codebook
     from .targets import CountTarget, ReportTargets
 
 __all__ = [
