@@ -153,7 +153,8 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
              ("Coded sentences", str(sum(1 for rs in by_seg.values() if any(r.status == "coded" for r in rs))))]
     for key in sorted(doc.metadata):
         value = doc.metadata[key]
-        if isinstance(value, (str, int, float, bool)) and key not in ("council",):
+        # the case key's value is already shown as "Case"
+        if isinstance(value, (str, int, float, bool)) and key != site.codebook.case_key:
             facts.append((str(key), str(value)))
     head = (
         f"<h1>{_esc(doc.id)}</h1>"
