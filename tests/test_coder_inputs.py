@@ -101,3 +101,27 @@ def test_cli_warnings_are_one_line_each_with_the_file(tmp_path):
              for n in ("a", "b", "c")]
             + [f"warning: {t / '~$a.docx'}: skipped: a Word lock file (Word keeps it while the document is open), "
                "not a transcript [E017]"])
+
+
+def test_code_corpus_study_interviewer_from_codebook_settings(tmp_path):
+    import yaml
+
+    t = tmp_path / "t"
+    t.mkdir()
+    (t / "call.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Ruth Adeyemi>Did you build partnerships with the university?\n\n"
+        "00:00:03.500 --> 00:00:06.000\n<v Director>We built a partnership with the university.\n",
+        encoding="utf-8")
+    (t / "cases.csv").write_text("file,case\ncall.vtt,wigan\n", encoding="utf-8")
+    data = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8"))
+    data.setdefault("settings", {})["interviewers"] = ["RUTH ADEYEMI"]
+    book_path = tmp_path / "codebook.yaml"
+    book_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    book = load_codebook(book_path)
+    assert book.interviewers == ("RUTH ADEYEMI",)
+    for jobs in (1, 2):
+        df = read_codings(code_corpus([t], book, tmp_path / "c.csv", jobs=jobs, progress=False))
+        assert set(df["speaker"]) == {"Director"}
+    from casecoder.pipeline import read_transcripts
+    (doc,) = read_transcripts([t], book)
+    assert [turn.interviewer for turn in doc.turns] == [True, False]

@@ -8,6 +8,7 @@ Layout of the file::
       key_actions_section: Leadership actions with the greatest impact
       assertion:                    # optional: replace word lists of casecoder.assertion
         hypothetical: [if, whether, would, could, might]
+      interviewers: [Sam Lee]       # named interviewers (Zoom/Teams transcripts)
     codes:
       - id: partnerships            # lower_snake_case, unique
         label: Build innovative partnerships
@@ -64,6 +65,8 @@ SETTINGS: Mapping[str, tuple[type, str]] = {
     "case_key": (str, "the front-matter key (or cases.csv column) naming a document's case"),
     "key_actions_section": (str, "the interview section whose codings are a case's key actions"),
     "assertion": (dict, "word lists of casecoder.assertion to replace, {list name: [words]}"),
+    "interviewers": (list, "speaker names that are the interviewer in every transcript of the study "
+                           "(as Zoom or Teams name them); their turns are not coded"),
 }
 
 _TOP_KEYS = ("version", "settings", "codes")
@@ -196,6 +199,17 @@ class Codebook:
         'site'
         """
         return str(self.settings.get("case_key") or DEFAULT_CASE_KEY)
+
+    @property
+    def interviewers(self) -> tuple[str, ...]:
+        """The study's interviewer names: ``settings.interviewers``, else none.
+
+        Examples
+        --------
+        >>> Codebook(codes=(), settings={"interviewers": ["Sam Lee"]}).interviewers
+        ('Sam Lee',)
+        """
+        return tuple(str(n).strip() for n in self.settings.get("interviewers") or ())
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,6 +472,11 @@ def _settings(value: Any, err: Any) -> dict[str, Any]:
             err("E104", "settings", key, KEY, key=key, allowed=", ".join(SETTINGS))
             continue
         kind, _ = SETTINGS[key]
+        if kind is list and isinstance(item, str):
+            item = [item]  # one name written without brackets
+        if kind is list and not all(isinstance(v, str) and v.strip() for v in item or []):
+            err("E103", "settings", key, expected="a list of names", found=repr(item))
+            continue
         if not isinstance(item, kind) or (kind is str and not item.strip()):
             err("E103", "settings", key, expected=f"a non-empty {kind.__name__}" if kind is str else kind.__name__,
                 found=repr(item))

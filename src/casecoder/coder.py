@@ -754,7 +754,7 @@ def _code_batch(batch: Sequence[Document]) -> list[tuple[Any, ...]]:
     return _code_documents(batch, _WORKER_CODER, make_doc)
 
 
-def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]]]]
+def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]], tuple[str, ...]]]
                          ) -> tuple[int, list[tuple[Any, ...]], tuple[Problem, ...], tuple[Warning, ...]]:
     """Read and code a batch of files; the problems of unreadable files come back as data
     (exceptions do not pickle well) and the readable files are still coded, so one run lists
@@ -766,9 +766,9 @@ def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[st
     problems: list[Problem] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for path, case_key, cases in batch:
+        for path, case_key, cases, interviewers in batch:
             try:
-                documents.append(read_document(path, case_key=case_key, cases=cases))
+                documents.append(read_document(path, case_key=case_key, cases=cases, interviewers=interviewers))
             except CasecoderError as exc:
                 problems.extend(exc.problems)
     return len(batch), _code_documents(documents, _WORKER_CODER, make_doc), tuple(problems), tuple(w.message for w in caught)
@@ -1040,13 +1040,15 @@ def code_corpus(
         raise TranscriptError(problems)
     cases: dict[str, dict[str, dict[str, str]]] = {}
 
-    def tasks() -> Iterator[tuple[str, str, Mapping[str, Mapping[str, str]]]]:
+    interviewers = codebook.interviewers if isinstance(codebook, Codebook) else ()
+
+    def tasks() -> Iterator[tuple[str, str, Mapping[str, Mapping[str, str]], tuple[str, ...]]]:
         for f in files:
             folder = os.path.dirname(f)
             if folder not in cases:
                 cases_file = Path(folder) / CASES_FILE
                 cases[folder] = load_cases(cases_file) if cases_file.is_file() else {}
-            yield (f, case_key, cases[folder])
+            yield (f, case_key, cases[folder], interviewers)
 
     def results() -> Iterator[list[tuple[Any, ...]]]:
         with _progress(len(files), progress, "doc") as bar:

@@ -80,14 +80,15 @@ def read_transcripts(
     *,
     case_key: str | None = None,
 ) -> list[Document]:
-    """Read transcripts with the case key of :func:`case_key_of`.
+    """Read transcripts with the case key of :func:`case_key_of` and the codebook's interviewers.
 
     Parameters
     ----------
     paths : path or iterable of paths
         Transcript files and folders (searched recursively).
     codebook : Codebook, optional
-        Supplies ``settings.case_key``.
+        Supplies ``settings.case_key`` and ``settings.interviewers`` (names whose turns are the
+        interviewer's in every document, see :func:`casecoder.transcripts.read_document`).
     case_key : str, optional
         Overrides the codebook's key.
 
@@ -111,7 +112,8 @@ def read_transcripts(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    return read_corpus([Path(p) for p in paths], case_key=case_key_of(codebook, case_key))
+    return read_corpus([Path(p) for p in paths], case_key=case_key_of(codebook, case_key),
+                       interviewers=codebook.interviewers if codebook is not None else ())
 
 
 @dataclass(frozen=True)
