@@ -39,9 +39,10 @@ def test_cli_validate_bad_codebook_lists_each_problem(tmp_path, capsys):
     book = tmp_path / "book.yaml"
     book.write_text("codes:\n  - id: a\n    label: A\n  - id: a\n    label: A2\n    parent: q\n", encoding="utf-8")
     assert main(["validate", "--codebook", str(book)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    *err, verdict = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2
     assert all(line.startswith(f"error: {book}:") for line in err)
+    assert verdict == "not ok: 2 problems (listed above); nothing was coded"
 
 
 def test_cli_validate_missing_paths_exit_2(tmp_path, capsys):

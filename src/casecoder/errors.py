@@ -217,6 +217,7 @@ MESSAGES: dict[str, str] = {
     # --- E9xx usage -------------------------------------------------------------------------
     "E901": "{message}",
     "E902": "{error}; check that the path exists and that you may read and write there",
+    "E903": "the folder exists and is not empty; casecoder init never overwrites files: name a new folder",
 }
 
 

@@ -22,7 +22,8 @@ __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    # the flow: check inputs, code, correct, count, draw, the shipped study end to end
+    # the flow: start a study, check inputs, code, correct, count, draw, the shipped study
+    "init",
     "validate",
     "code",
     "override",
@@ -41,6 +42,7 @@ DESCRIPTION = """\
 casecoder: reproducible qualitative coding of interview transcripts.
 
 A typical study (each step writes plain files you can open, diff and re-run):
+  casecoder init my-study                                          a new study folder
   casecoder validate --codebook codebook.yaml transcripts/     check the inputs first
   casecoder code transcripts/ --out codings.csv --jobs 2          code every sentence
   casecoder review codings.csv --transcripts transcripts/ --out review/

@@ -50,4 +50,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     for p in result.problems:
         print(f"error: {p}", file=sys.stderr)
+    if not result.ok:
+        # The parts that passed said "ok" above; the verdict for the run is this line.
+        n = len(result.problems)
+        print(f"not ok: {n} problem{'s' if n != 1 else ''} (listed above); nothing was coded", file=sys.stderr)
     return 0 if result.ok else 2

@@ -1,0 +1,68 @@
+"""casecoder init: a new study's folder that the first commands accept."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from casecoder.cli import main
+from casecoder.codebook import load_codebook
+from casecoder.errors import CodebookError, UsageError
+from casecoder.pipeline import read_transcripts
+from casecoder.starter import init_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_starter_lays_out_a_study_the_commands_accept(tmp_path, capsys):
+    study = init_study(tmp_path / "study")
+    assert sorted(p.name for p in study.iterdir()) == ["README.md", "codebook.yaml", "examples", "overrides",
+                                                       "transcripts"]
+    book = load_codebook(study / "codebook.yaml")
+    assert book.ids == ("partnerships", "involve_residents") and book.case_key == "case"
+    (doc,) = read_transcripts([study / "examples"], book)
+    assert doc.case == "example-site"
+    out = study / "codings.csv"
+    assert main(["code", str(study / "examples"), "--codebook", str(study / "codebook.yaml"),
+                 "--out", str(out), "--no-progress"]) == 0
+    coded = out.read_text(encoding="utf-8")
+    assert "partnerships" in coded and "involve_residents" in coded
+    # The empty transcripts folder is reported as such, and the verdict line says not ok.
+    capsys.readouterr()
+    assert main(["validate", "--codebook", str(study / "codebook.yaml"), str(study / "transcripts")]) == 2
+    err = capsys.readouterr().err
+    assert "[E002]" in err and "not ok: 1 problem" in err
+
+
+def test_starter_copies_a_named_codebook_after_checking_it(tmp_path):
+    study = init_study(tmp_path / "study", codebook=ROOT / "codebook.yaml")
+    assert (study / "codebook.yaml").read_bytes() == (ROOT / "codebook.yaml").read_bytes()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ncodes: nope\n", encoding="utf-8")
+    with pytest.raises(CodebookError):
+        init_study(tmp_path / "other", codebook=bad)
+    assert not (tmp_path / "other").exists()
+
+
+def test_starter_never_overwrites_and_honours_the_umask(tmp_path, capsys):
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        init_study(busy)
+    assert info.value.problems[0].code == "E903"
+    assert sorted(p.name for p in busy.iterdir()) == ["notes.txt"]
+    assert main(["init", str(busy)]) == 2 and "[E903]" in capsys.readouterr().err
+    old = os.umask(0o022)
+    try:
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        assert main(["init", str(empty)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(empty.stat().st_mode) == 0o755
+    assert stat.S_IMODE((empty / "codebook.yaml").stat().st_mode) == 0o644
+    assert "next:" in capsys.readouterr().out
