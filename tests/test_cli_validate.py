@@ -39,10 +39,11 @@ def test_cli_validate_bad_codebook_lists_each_problem(tmp_path, capsys):
     book = tmp_path / "book.yaml"
     book.write_text("codes:\n  - id: a\n    label: A\n  - id: a\n    label: A2\n    parent: q\n", encoding="utf-8")
     assert main(["validate", "--codebook", str(book)]) == 2
-    *err, verdict = capsys.readouterr().err.strip().splitlines()
+    out = capsys.readouterr()
+    err = out.err.strip().splitlines()
     assert len(err) == 2
     assert all(line.startswith(f"error: {book}:") for line in err)
-    assert verdict == "not ok: 2 problems (listed above); nothing was coded"
+    assert out.out.strip().splitlines()[-1] == "not ok: 2 problems (listed on standard error)"
 
 
 def test_cli_validate_missing_paths_exit_2(tmp_path, capsys):

@@ -115,3 +115,17 @@ def test_codebook_unreadable_file_is_a_codebook_error(tmp_path, content, code):
     with pytest.raises(CodebookError) as info:
         load_codebook(path)
     assert [(p.code, p.path) for p in info.value.problems] == [(code, str(path))]
+
+
+@pytest.mark.parametrize("value,ok", [("[Sam Lee, Ruth Adeyemi]", True), ("Sam Lee", True), ("3", False),
+                                      ("[Sam, 3]", False), ("['']", False), ("{a: b}", False)])
+def test_codebook_settings_interviewers_are_names(tmp_path, value, ok):
+    book = tmp_path / "book.yaml"
+    book.write_text(f"settings:\n  interviewers: {value}\ncodes:\n  - id: a\n    label: A\n", encoding="utf-8")
+    if ok:
+        assert all(isinstance(n, str) and n for n in load_codebook(book, validate_patterns=False).interviewers)
+    else:
+        with pytest.raises(CodebookError) as info:
+            load_codebook(book, validate_patterns=False)
+        (p,) = info.value.problems
+        assert (p.code, p.line) == ("E103", 2)

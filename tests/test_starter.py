@@ -33,8 +33,8 @@ def test_starter_lays_out_a_study_the_commands_accept(tmp_path, capsys):
     # The empty transcripts folder is reported as such, and the verdict line says not ok.
     capsys.readouterr()
     assert main(["validate", "--codebook", str(study / "codebook.yaml"), str(study / "transcripts")]) == 2
-    err = capsys.readouterr().err
-    assert "[E002]" in err and "not ok: 1 problem" in err
+    got = capsys.readouterr()
+    assert "[E002]" in got.err and got.out.strip().endswith("not ok: 1 problem (listed on standard error)")
 
 
 def test_starter_copies_a_named_codebook_after_checking_it(tmp_path):

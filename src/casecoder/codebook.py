@@ -474,7 +474,7 @@ def _settings(value: Any, err: Any) -> dict[str, Any]:
         kind, _ = SETTINGS[key]
         if kind is list and isinstance(item, str):
             item = [item]  # one name written without brackets
-        if kind is list and not all(isinstance(v, str) and v.strip() for v in item or []):
+        if kind is list and isinstance(item, list) and not all(isinstance(v, str) and v.strip() for v in item):
             err("E103", "settings", key, expected="a list of names", found=repr(item))
             continue
         if not isinstance(item, kind) or (kind is str and not item.strip()):

@@ -53,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
     if not result.ok:
         # The parts that passed said "ok" above; the verdict for the run is this line.
         n = len(result.problems)
-        print(f"not ok: {n} problem{'s' if n != 1 else ''} (listed above); nothing was coded", file=sys.stderr)
+        print(f"not ok: {n} problem{'s' if n != 1 else ''} (listed on standard error)")
     return 0 if result.ok else 2
