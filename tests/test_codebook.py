@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,14 @@ def test_codebook_parses_patterns_exclusions_and_nesting():
     assert "partnerships" in book and "nope" not in book
 
 
+@pytest.mark.parametrize("reason", ["the code frame's own words for the concept", "  two   lines\n of reason "])
+def test_codebook_corpus_only_reason_kept_on_its_pattern(reason):
+    text = GOOD.replace("        pattern: [{LEMMA: work}", f"        corpus_only: {json.dumps(reason)}\n        pattern: [{{LEMMA: work}}")
+    code = parse_codebook(text)["partnerships"]
+    assert code.patterns[0].corpus_only == " ".join(reason.split())
+    assert parse_codebook(GOOD)["partnerships"].patterns[0].corpus_only == ""
+
+
 @pytest.mark.parametrize(
     ("text", "code", "line", "field"),
     [
@@ -71,6 +80,9 @@ def test_codebook_parses_patterns_exclusions_and_nesting():
         ("codes:\n  - id: a\n    label: A\n    patterns:\n      - name: p\n        pattern: [{LEMMA: take}, {OP: '?!'}]\n", "E109", 6, "codes[0].patterns[0].pattern"),
         ("codes:\n  - id: Bad-Id\n    label: A\n", "E110", 2, "codes[0].id"),
         ("codes:\n  - id: a\n    label: A\n    color: red\n", "E111", 4, "codes[0].color"),
+        ("codes:\n  - id: a\n    label: A\n    patterns:\n      - name: p\n        pattern: [{LEMMA: take}]\n        corpus_only: '  '\n", "E114", 7, "codes[0].patterns[0].corpus_only"),
+        ("codes:\n  - id: a\n    label: A\n    patterns:\n      - name: p\n        pattern: [{LEMMA: take}]\n        corpus_only: [x]\n", "E103", 7, "codes[0].patterns[0].corpus_only"),
+        ("codes:\n  - id: a\n    label: A\n    exclusions:\n      - name: x\n        phrases: [y]\n        corpus_only: z\n", "E104", 7, "codes[0].exclusions[0].corpus_only"),
         ("codes: [\n", "E102", None, None),
         ("codes: {a: 1}\n", "E103", 1, "codes"),
         ("version: 1\n", "E105", None, None),

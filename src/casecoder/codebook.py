@@ -74,7 +74,7 @@ _CODE_KEYS = (
     "id", "label", "definition", "include", "exclude", "parent", "color",
     "phrases", "mentions", "patterns", "exclusions", "examples", "description",
 )
-_PATTERN_KEYS = ("name", "pattern", "frame")
+_PATTERN_KEYS = ("name", "pattern", "frame", "corpus_only")
 _EXCLUSION_KEYS = ("name", "phrases", "pattern")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -82,7 +82,13 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 @dataclass(frozen=True)
 class TokenPattern:
-    """A named spaCy Matcher token pattern (a list of token dicts)."""
+    """A named spaCy Matcher token pattern (a list of token dicts).
+
+    ``corpus_only`` is empty, or the reason an analyst accepts for keeping a rule that codes the
+    shipped transcripts and no other text the project holds
+    (``tests/test_codebook_generality.py`` fails on such a rule without one; ``docs/CODER.md``,
+    *How rules are written*).
+    """
 
     name: str
     tokens: tuple[Mapping[str, Any], ...]
@@ -91,6 +97,7 @@ class TokenPattern:
     #: ``frame: action`` in the codebook: the pattern names a topic, an organisation or a job
     #: title and codes only with an action frame (:mod:`casecoder.assertion`).
     mention: bool = False
+    corpus_only: str = ""
 
 
 @dataclass(frozen=True)
@@ -518,8 +525,14 @@ def _token_pattern(raw: Any, where: tuple[Any, ...], err: Any, checks: list[Any]
     if frame is not None and frame != "action":
         err("E103", *where, "frame", expected="'action' (or no frame key)", found=repr(frame))
     checks.append((where + ("pattern",), name, tokens))
+    reason = raw.get("corpus_only")
+    if reason is not None and not isinstance(reason, str):
+        err("E103", *where, "corpus_only", expected="the reason, as text", found=type(reason).__name__)
+        reason = None
+    elif reason is not None and not reason.strip():
+        err("E114", *where, "corpus_only", name=name.strip())
     return TokenPattern(name.strip(), tuple(dict(t) for t in tokens), line=lines(*where, "pattern"),
-                        mention=frame == "action")
+                        mention=frame == "action", corpus_only=" ".join((reason or "").split()))
 
 
 def _check_patterns(checks: list[Any], path: str, lines: Lines) -> list[Problem]:

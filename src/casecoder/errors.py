@@ -83,6 +83,7 @@ MESSAGES: dict[str, str] = {
     "E111": "colour '{color}' is not a #rrggbb hex colour",
     "E112": "an empty phrase",
     "E113": "duplicate pattern name '{name}' in code '{code}'",
+    "E114": "pattern '{name}': corpus_only must give the reason the rule is kept though only the shipped transcripts use it",
     # --- E2xx codings tables ----------------------------------------------------------------
     "E201": "codings file not found; check the path",
     "E202": "missing column(s): {columns}; a codings table needs {required}",
