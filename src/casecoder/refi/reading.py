@@ -1,5 +1,10 @@
 """Reading a REFI-QDA file's parts: the container (zip, ``.qde``, sources), the XML, codes
-matched to our codebook, and the documents and codebook casecoder builds from them."""
+matched to our codebook, and the documents and codebook casecoder builds from them.
+
+The container is read within :class:`ReadLimits`: member names are checked (``..``, absolute
+paths and backslashes are reported) and only the members import needs are inflated, each
+through a bounded stream.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,108 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..codebook import Code, Codebook
-from ..errors import Problem, RefiError, problem
+from ..errors import Problem, RefiError, TranscriptError, problem
 from ..transcripts import FrozenMap, document_from_text
 from .model import ImportedCode, ImportIssue, _child, _children, _issue, _local, _norm_guid, _text_of, _text_or, guid_for
 from .positions import _collapse
+
+__all__ = ["ReadLimits"]
+
+
+_MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much an import reads from one archive before it refuses the file.
+
+    A ``.qdpx`` is a zip: a member of a few hundred kilobytes can inflate to gigabytes. Import
+    reads only the project XML and the text sources it refers to, each through a bounded
+    stream, and refuses the file (``RefiError``, nothing returned) when a member it would read
+    passes a limit. Media members (audio, video, pictures, PDFs) are never read, so they are not
+    limited.
+
+    Attributes
+    ----------
+    member_bytes : int, default 64 MiB
+        The largest uncompressed size of one member read (the ``.qde`` or a text source).
+    ratio : float, default 100
+        The largest compression ratio (uncompressed / compressed size) of a member read that is
+        over ``ratio_floor`` bytes; text deflates about 3 to 10 to 1, a zip bomb about 1000 to 1.
+    total_bytes : int, default 1 GiB
+        The largest total of uncompressed bytes read from the archive.
+    ratio_floor : int, default 1 MiB
+        Members up to this size are not held to ``ratio`` (a short, repetitive text may
+        compress well beyond it harmlessly).
+
+    Examples
+    --------
+    >>> ReadLimits().member_bytes // (1 << 20)
+    64
+    >>> ReadLimits(member_bytes=256 << 20, ratio=1000).ratio
+    1000
+    """
+
+    member_bytes: int = 64 * _MIB
+    ratio: float = 100.0
+    total_bytes: int = 1024 * _MIB
+    ratio_floor: int = _MIB
+
+
+_CHUNK = _MIB  # read members a mebibyte at a time
+
+
+def _safe_member(name: str) -> tuple[str | None, str]:
+    """(the member's name with '/' separators, or None if unsafe; why it was changed or refused)."""
+    posix = name.replace("\\", "/")
+    parts = posix.split("/")
+    if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix) or ".." in parts:
+        return None, "unsafe"
+    return posix, ("backslash" if posix != name else "")
+
+
+def _read_member(arc: _Archive, name: str, problems: list[Problem]) -> bytes | None:
+    """A member's bytes read through a bounded stream, or None (a problem added) if refused."""
+    assert arc.zf is not None
+    info = arc.zf.getinfo(name)
+    lim = arc.limits
+    size, packed = info.file_size, info.compress_size
+    refused = False
+    if size > lim.member_bytes:
+        problems.append(problem("E743", path=arc.path, field="archive", member=name, size=f"{size:,}",
+                                limit=f"{lim.member_bytes:,}"))
+        refused = True
+    if size > lim.ratio_floor and size > lim.ratio * max(packed, 1):
+        problems.append(problem("E744", path=arc.path, field="archive", member=name, size=f"{size:,}",
+                                packed=f"{packed:,}", ratio=f"{size / max(packed, 1):,.0f}", limit=f"{lim.ratio:g}"))
+        refused = True
+    if not refused and arc.read + size > lim.total_bytes:
+        problems.append(problem("E748", path=arc.path, field="archive", member=name, total=f"{arc.read + size:,}",
+                                limit=f"{lim.total_bytes:,}"))
+        refused = True
+    if refused:
+        return None
+    # zipfile stops at the size the header states and checks the CRC there, so a member that
+    # inflates to more than it claims ends in BadZipFile, never in unbounded memory
+    buf = bytearray()
+    try:
+        with arc.zf.open(info) as fh:
+            while chunk := fh.read(min(_CHUNK, size + 1 - len(buf)) or 1):
+                buf += chunk
+                if len(buf) > size:
+                    raise zipfile.BadZipFile(f"holds more than the {size} bytes its header states")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
+        problems.append(problem("E747", path=arc.path, field="archive", member=name, error=str(exc) or type(exc).__name__))
+        return None
+    arc.read += len(buf)
+    return bytes(buf)
 
 
 @dataclass
@@ -27,9 +124,12 @@ class _Archive:
     xml: bytes
     files: dict[str, str]  # lower-case file name (no folder) -> zip entry name, for sources
     zf: zipfile.ZipFile | None
+    limits: ReadLimits
+    notes: list[ImportIssue]  # member names changed or refused (E745, E746)
+    read: int = 0  # uncompressed bytes read so far
 
 
-def _open_archive(path: str | os.PathLike[str]) -> _Archive:
+def _open_archive(path: str | os.PathLike[str], limits: ReadLimits | None = None) -> _Archive:
     p = Path(path)
     if not p.is_file():
         raise RefiError(problem("E701", path=p))
@@ -37,12 +137,23 @@ def _open_archive(path: str | os.PathLike[str]) -> _Archive:
         raise RefiError(problem("E702", path=p))
     try:
         zf = zipfile.ZipFile(p)
-        names = [n for n in zf.namelist() if not n.endswith("/")]
+        raw = [n for n in zf.namelist() if not n.endswith(("/", "\\"))]
     except (zipfile.BadZipFile, OSError) as exc:
         raise RefiError(problem("E702", path=p)) from exc
+    notes: list[ImportIssue] = []
+    names: dict[str, str] = {}  # name with '/' separators -> the member's name as stored
+    for n in raw:
+        posix, why = _safe_member(n)
+        if posix is None:
+            notes.append(_issue("E745", "member", n, member=n))
+            continue
+        if why:
+            notes.append(_issue("E746", "member", n, member=n, posix=posix))
+        names.setdefault(posix, n)
     qdes = [n for n in names if n.lower().endswith(".qde")]
     if not qdes:
-        raise RefiError(problem("E703", path=p, found=", ".join(names[:8]) or "nothing"))
+        zf.close()
+        raise RefiError(problem("E703", path=p, found=", ".join(list(names)[:8]) or "nothing"))
     # the specification names it project.qde at the root; accept any name, preferring that one
     qdes.sort(key=lambda n: (n.count("/"), PurePosixPath(n).name.lower() != "project.qde", n))
     qde = qdes[0]
@@ -54,8 +165,15 @@ def _open_archive(path: str | os.PathLike[str]) -> _Archive:
         parts = rel.split("/")
         # sources/ or Sources/ (any case), or beside the .qde for tools that write bare paths
         if len(parts) == 2 and parts[0].lower() == "sources" or len(parts) == 1:
-            files.setdefault(parts[-1].lower(), n)
-    return _Archive(str(p), qde, zf.read(qde), files, zf)
+            files.setdefault(parts[-1].lower(), names[n])
+    arc = _Archive(str(p), qde, b"", files, zf, limits or ReadLimits(), notes)
+    problems: list[Problem] = []
+    xml = _read_member(arc, names[qde], problems)
+    if xml is None:
+        zf.close()
+        raise RefiError(problems)
+    arc.xml = xml
+    return arc
 
 
 def _parse_xml(data: bytes, path: str, where: str) -> ET.Element:
@@ -82,6 +200,22 @@ def _decode_source(data: bytes) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def _no_text(text: str) -> str:
+    """Why a source's (normalised) text has nothing to code, or ``""`` if it has.
+
+    A document needs a turn; a text that is empty, only white space or only headings has none.
+    """
+    if not text:
+        return "empty"
+    if not text.strip():
+        return "only white space"
+    try:
+        document_from_text("source", text, case="")
+    except TranscriptError:
+        return "no paragraph of text, only headings"
+    return ""
 
 
 _SYSTEM_USER_NAMES = frozenset({"atlas.ti", "nvivo", "maxqda", "qualcoder", "quirkos", "dedoose", "system",
