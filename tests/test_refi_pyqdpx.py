@@ -210,7 +210,7 @@ def _check(found: dict, printed: str, documents, codings: pd.DataFrame, codebook
 
 @pytest.mark.slow
 def test_refi_pyqdpx_reads_the_shipped_study(pyqdpx_python, tmp_path):
-    from casecoder.reproduce import run_study, study_paths
+    from casecoder.studies.solace.reproduce import run_study, study_paths
 
     run = run_study(study_paths(REPO))
     out = tmp_path / "study.qdpx"
