@@ -223,6 +223,11 @@ MESSAGES: dict[str, str] = {
     "E805": "chart image not found: {path}",
     "E806": "the disagreements table needs column(s) {columns}; found {found}",
     "E807": "{what} file not found: {path}",
+    "E808": "the correction's '{field}' must be {expected}, found {found}",
+    "E809": "unknown action '{found}'; choose one of: {choices}",
+    "E810": "sentence {sentence} of document '{document}' does not hold the words sent ({why}); the page is older than the transcript: reload it",
+    "E811": "no machine coding of '{code}' on \"{quote}\" in document '{document}' to {action}; to give a code the machine did not, use add",
+    "E812": "refusing to serve on {host}: only a loopback address (127.0.0.1, ::1, localhost) is safe for a page that writes files; pass --allow-remote to serve on another address anyway",
     # --- E9xx usage -------------------------------------------------------------------------
     "E901": "{message}",
     "E902": "{error}; check that the path exists and that you may read and write there",

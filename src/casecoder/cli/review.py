@@ -18,7 +18,9 @@ Write a self-contained static site (HTML, CSS and a little JavaScript; no server
 to read the coded transcripts: the cases x codes matrix whose cells link to the sentences
 behind them, one page per transcript with each coded sentence highlighted and its codings
 (rule, source, analyst, reason for an excluded match) on hover or focus, one page per code,
-and a ready-to-paste overrides entry for any sentence. Open OUT/index.html in a browser.
+a ready-to-paste overrides entry for any sentence, and the codes coded together in one turn
+(--cooccurrence UNIT: sentence, turn, document, case or none), each pair linked to its
+sentences. Open OUT/index.html in a browser.
 
 The site is built in a temporary folder and renamed into place when complete; an existing OUT
 is replaced only if it is an earlier review site.
@@ -26,8 +28,17 @@ is replaced only if it is an earlier review site.
 Exit status: 0 on success, 2 when an input is wrong (e.g. a codings row names a document that
 is not among the transcripts).
 
-example:
+--serve serves the same site on http://127.0.0.1 (a free port, or --port) for one analyst
+(--analyst NAME) to correct the coding from the page: confirm or remove a machine coding, add
+a code to a sentence or to words selected within one, each with a note. Each correction is
+checked and written at once to the analyst's overrides file (--overrides FILE, default
+overrides/NAME.yaml; the format `casecoder override` writes), and the page shows it without a
+rebuild. Only this machine can reach it: another address needs --host ADDRESS --allow-remote.
+Stop it with Ctrl+C; the static site is not touched.
+
+examples:
   casecoder review out/codings.csv --transcripts data/interviews --out out/review
+  casecoder review out/codings.csv --transcripts data/interviews --serve --analyst alice
 """
 
 
@@ -51,6 +62,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="a cases x codes matrix CSV (first column: case) to show instead of sentence counts")
     p.add_argument("--disagreements", default=None,
                    help="a CSV of units where analysts differ (columns document and segment or start)")
+    p.add_argument("--cooccurrence", default="turn", choices=("sentence", "turn", "document", "case", "none"),
+                   help="the unit of the page of codes coded together, or none (default: %(default)s)")
+    serve = p.add_argument_group("correcting from the page (--serve)")
+    serve.add_argument("--serve", action="store_true", help="serve the site on 127.0.0.1 to correct the coding from the page")
+    serve.add_argument("--analyst", default=None, help="whose corrections (required for a new overrides file)")
+    serve.add_argument("--overrides", default=None, metavar="FILE",
+                       help="the analyst's overrides file (default: overrides/<analyst>.yaml)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to serve on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a non-loopback --host (anyone reaching it can write your overrides)")
     p.set_defaults(func=run)
 
 
@@ -74,8 +96,14 @@ def run(args: argparse.Namespace) -> int:
     docs = read_transcripts(args.transcripts, book, case_key=args.case_key)
     matrix = _read_csv(args.matrix, "matrix", index_col=0) if args.matrix else None
     disagreements = _read_csv(args.disagreements, "disagreements") if args.disagreements else None
+    unit = None if args.cooccurrence == "none" else args.cooccurrence
+    if args.serve:
+        from .review_serve import serve
+
+        return serve(args, book, codings, docs, matrix=matrix, chart=args.chart, disagreements=disagreements,
+                     cooccurrence_unit=unit)
     out = build_review(codings, docs, book, args.out, matrix=matrix, chart=args.chart,
-                       disagreements=disagreements, where=args.codings)
+                       disagreements=disagreements, where=args.codings, cooccurrence_unit=unit)
     pages = sum(1 for _ in out.rglob("*.html"))
     print(f"{out}/index.html: {pages} pages for {len(docs)} transcripts and {len(codings)} codings")
     return 0

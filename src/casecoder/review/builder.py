@@ -15,6 +15,8 @@ The site is a folder of plain files that opens from the file system (no server, 
 ``cases/<case>.html``           a case's documents, when the corpus is too big to list them all
                                 on the index
 ``disagreements.html``          where analysts differ (when a disagreements table is given)
+``cooccurrence.html``           the codes coded together in one turn (or another unit); each
+                                pair's sentences on ``pairs/<code>--<code>.html``
 ``assets/``                     one stylesheet, the code colours, one small script, the chart
 ==============================  ==========================================================
 
@@ -40,6 +42,8 @@ from ..errors import ReviewError, problem
 from ..io import atomic_dir
 from ..schema import validate_codings
 from ..segments import sentences
+from ..cooccurrence import cooccurrence
+from .cooccurrence_pages import cooccurrence_pages
 from .pages import _code_pages, _disagreements_page, _document_pages, _index_pages
 from .site import MARKER, _clip, _codes_css, _Row, _Site
 
@@ -116,6 +120,7 @@ def build_review(
     chart: str | os.PathLike[str] | None = None,
     disagreements: pd.DataFrame | None = None,
     where: str | os.PathLike[str] | None = None,
+    cooccurrence_unit: str | None = "turn",
 ) -> Path:
     """Write the review site of ``codings`` over ``documents`` into ``out_dir``.
 
@@ -142,6 +147,10 @@ def build_review(
         ``start`` (to link into the transcript), any other columns shown as they are.
     where : path, optional
         The file ``codings`` was read from, named (with the line) in problems.
+    cooccurrence_unit : {"turn", "sentence", "document", "case"} or None
+        Adds ``cooccurrence.html``, the codes coded together in the same unit
+        (:func:`casecoder.cooccurrence.cooccurrence`), each pair linked to a page of its
+        sentences (``pairs/<code>--<code>.html``); ``None`` leaves them out.
 
     Returns
     -------
@@ -183,6 +192,8 @@ def build_review(
                                         row=int((disagreements["document"].astype(str) == name).to_numpy().argmax()) + 2))
     if problems:
         raise ReviewError(problems)
+    # counted before anything is written, so a bad unit (E508) leaves no site behind
+    together = None if cooccurrence_unit is None else cooccurrence(codings, codebook, unit=cooccurrence_unit)
 
     site = _Site(rows, docs, codebook)
     rows_by_doc: dict[str, list[_Row]] = defaultdict(list)
@@ -208,8 +219,7 @@ def build_review(
         for doc_id in sorted(docs):
             doc = docs[doc_id]
             segs = sentences(doc)
-            if disagreements is not None:
-                sentence_starts[doc_id] = [s.start for s in segs]
+            sentence_starts[doc_id] = [s.start for s in segs]
             pages = _document_pages(site, doc, rows_by_doc.get(doc_id, []), segs)
             for name, page in pages:
                 _write(tmp / name, page)
@@ -225,8 +235,13 @@ def build_review(
                 _write(tmp / name, page)
         if disagreements is not None:
             _write(tmp / "disagreements.html", _disagreements_page(site, disagreements, sentence_starts))
+        if together is not None:
+            (tmp / "pairs").mkdir()
+            for name, page in cooccurrence_pages(site, together, sentence_starts):
+                _write(tmp / name, page)
         for name, page in _index_pages(site, rows, matrix=matrix, chart=chart_name,
-                                       has_disagreements=disagreements is not None, doc_stats=doc_stats):
+                                       has_disagreements=disagreements is not None, doc_stats=doc_stats,
+                                       cooccurrence_unit=cooccurrence_unit):
             _write(tmp / name, page)
         _write(tmp / MARKER, "This folder is a casecoder review site; `casecoder review` may replace it whole.\n")
     return out

@@ -389,7 +389,8 @@ def _cell_value(value: Any) -> str:
 
 
 def _index_pages(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, chart: str | None,
-                 has_disagreements: bool, doc_stats: Mapping[str, tuple[int, int, int]]) -> list[tuple[str, str]]:
+                 has_disagreements: bool, doc_stats: Mapping[str, tuple[int, int, int]],
+                 cooccurrence_unit: str | None = None) -> list[tuple[str, str]]:
     counts = _counts(rows)
     codes = list(site.codebook.ids)
     head = [f'<th scope="col" class="code">{site.swatch(c)}<a href="codes/{site.code_slug[c]}.html" title="{_esc(c)}">'
@@ -467,6 +468,8 @@ def _index_pages(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, 
         f"codebook's, else {PALETTE_NAME} (colour-blind safe); codes after the ninth are hatched, after the "
         "eighteenth dotted, and every coding stripe also names its code.</p>"
         + ('<p><a href="disagreements.html">Where the analysts disagree</a></p>' if has_disagreements else "")
+        + (f'<p><a href="cooccurrence.html">Which codes are coded together</a> (by {_esc(cooccurrence_unit)}), '
+           "each pair with its sentences</p>" if cooccurrence_unit else "")
     )
     body = (
         intro + table + figure

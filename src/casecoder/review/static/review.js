@@ -106,6 +106,7 @@
     if (selected) { selected.classList.remove("sel"); }
     selected = s;
     s.classList.add("sel");
+    showCorrections(s);
     if (out) {
       out.value = entryFor(s);
       if (cmd) { cmd.value = commandFor(s); }
@@ -152,6 +153,140 @@
     ev.preventDefault();
     if (next) { rove(next, true); }
   });
+
+  // --- served by `casecoder review --serve`: correct the coding from the page ------------
+  // The server adds a <meta name="casecoder-serve"> with the session's token, the analyst and
+  // the codebook's codes. Each correction is POSTed as JSON with the token; the reply holds
+  // the document's page, corrected, whose transcript and filter replace the ones shown.
+  var serveMeta = document.querySelector('meta[name="casecoder-serve"]');
+  var session = null;
+  try { session = serveMeta ? JSON.parse(serveMeta.getAttribute("content")) : null; } catch (e) { session = null; }
+  var cx = null;  // the correction panel's parts
+  var words = null;  // words selected within the selected sentence: {quote, offset}
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var k in attrs) { if (Object.prototype.hasOwnProperty.call(attrs, k)) { node.setAttribute(k, attrs[k]); } }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function machineCodings(s) {
+    // the codes of the sentence the machine coded (status coded, source auto), from the chips
+    var box = s.nextElementSibling;
+    var chips = box && box.classList.contains("cs") ? box.querySelectorAll(".c") : [];
+    var out = [];
+    for (var i = 0; i < chips.length; i++) {
+      var facts = chips[i].querySelectorAll(".facts");
+      for (var j = 0; j < facts.length; j++) {
+        var keys = facts[j].querySelectorAll(".k"), vals = facts[j].querySelectorAll(".v"), row = {};
+        for (var n = 0; n < keys.length; n++) { row[keys[n].textContent] = vals[n] ? vals[n].textContent : ""; }
+        if (row.status === "coded" && row.source === "auto") { out.push(chips[i].getAttribute("data-code")); break; }
+      }
+    }
+    return out;
+  }
+  function selectedWords(s) {
+    var sel = window.getSelection ? window.getSelection() : null;
+    if (!sel || sel.isCollapsed || !sel.rangeCount) { return null; }
+    var range = sel.getRangeAt(0);
+    if (!s.contains(range.startContainer) || !s.contains(range.endContainer)) { return null; }
+    var before = document.createRange();
+    before.setStart(s, 0);
+    before.setEnd(range.startContainer, range.startOffset);
+    var quote = range.toString();
+    return quote.trim() ? {quote: quote, offset: before.toString().length} : null;
+  }
+  function say(text, bad, done) {
+    cx.status.textContent = text;
+    cx.status.className = bad ? "note err" : (done ? "note done" : "note");
+    cx.status.setAttribute("role", bad ? "alert" : "status");
+  }
+  function send(action, code) {
+    if (!selected) { say("Select a sentence first.", true); return; }
+    var s = selected, w = words;
+    var body = {action: action, document: docId, sentence: parseInt(s.id.slice(1), 10),
+                quote: w ? w.quote : s.textContent, offset: w ? w.offset : 0, code: code, note: cx.note.value};
+    say("Writing\u2026", false);
+    fetch("/api/corrections", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-Casecoder-Token": session.token},
+      body: JSON.stringify(body)
+    }).then(function (reply) { return reply.json(); }).then(function (data) {
+      if (!data.ok) { say((data.problems || ["refused"]).join("\n"), true); return; }
+      var name = location.pathname.replace(/^\//, "");
+      var page = data.pages[name];
+      if (page) { refresh(page, s.id); }
+      cx.note.value = "";
+      say(data.message, false, true);
+    }, function (err) { say("The server did not answer: " + err, true); });
+  }
+  function refresh(page, sid) {
+    var fresh = new DOMParser().parseFromString(page, "text/html");
+    var parts = [["transcript", transcript], ["filter", filter]];
+    for (var i = 0; i < parts.length; i++) {
+      var from = fresh.getElementById(parts[i][0]);
+      if (from && parts[i][1]) {
+        var nodes = [];
+        for (var n = 0; n < from.childNodes.length; n++) { nodes.push(document.importNode(from.childNodes[n], true)); }
+        parts[i][1].replaceChildren.apply(parts[i][1], nodes);
+      }
+    }
+    var facts = fresh.querySelector("dl.facts"), here = main.querySelector("dl.facts");
+    if (facts && here) { here.replaceWith(document.importNode(facts, true)); }
+    hidden = {};
+    sentences = transcript.querySelectorAll(".s");
+    current = null; selected = null;
+    var s = document.getElementById(sid);
+    if (s) { rove(s, false); select(s); }
+  }
+  function showCorrections(s) {
+    if (!cx) { return; }
+    words = selectedWords(s);
+    cx.target.textContent = words ? "Selected words: \u201c" + words.quote.trim() + "\u201d"
+                                  : "Sentence " + s.id.slice(1) + ": \u201c" + s.textContent + "\u201d";
+    cx.machine.replaceChildren();
+    var codes = machineCodings(s);
+    if (!codes.length) { cx.machine.appendChild(el("li", {}, "No machine coding here.")); }
+    for (var i = 0; i < codes.length; i++) {
+      var item = el("li", {}), code = codes[i];
+      item.appendChild(el("code", {}, code));
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(el("button", {type: "button", "data-act": "confirm", "data-code": code}, "Confirm"));
+      item.appendChild(el("button", {type: "button", "data-act": "remove", "data-code": code}, "Remove"));
+      cx.machine.appendChild(item);
+    }
+  }
+  if (session && panel && main) {
+    var box = el("section", {id: "correct", "aria-labelledby": "cx-h"});
+    box.appendChild(el("h2", {id: "cx-h"}, "Correct the coding"));
+    box.appendChild(el("p", {"class": "note"}, "As " + session.analyst + "; each correction is written at once to " +
+                       session.file + ". A note is required: why, in the code frame's terms."));
+    var target = el("p", {id: "cx-target"}, "Select a sentence, or words within one.");
+    box.appendChild(target);
+    box.appendChild(el("p", {}, "The machine's codings here:"));
+    var machine = el("ul", {id: "cx-machine"});
+    box.appendChild(machine);
+    box.appendChild(el("label", {"for": "cx-code"}, "Add a code"));
+    var pick = el("select", {id: "cx-code"});
+    for (var c = 0; c < session.codes.length; c++) {
+      pick.appendChild(el("option", {value: session.codes[c][0]}, session.codes[c][1] + " (" + session.codes[c][0] + ")"));
+    }
+    box.appendChild(pick);
+    var addButton = el("button", {type: "button", id: "cx-add", "data-act": "add"}, "Add");
+    box.appendChild(addButton);
+    box.appendChild(el("label", {"for": "cx-note"}, "Note"));
+    var note = el("textarea", {id: "cx-note", rows: "3"});
+    box.appendChild(note);
+    var cxStatus = el("p", {id: "cx-status", "class": "note", role: "status"});
+    box.appendChild(cxStatus);
+    panel.parentNode.insertBefore(box, panel);
+    cx = {target: target, machine: machine, pick: pick, note: note, status: cxStatus};
+    box.addEventListener("click", function (ev) {
+      var button = ev.target.closest("button[data-act]");
+      if (!button) { return; }
+      var act = button.getAttribute("data-act");
+      send(act, act === "add" ? pick.value : button.getAttribute("data-code"));
+    });
+  }
 
   function fromHash() {
     var id = decodeURIComponent(location.hash.slice(1));
