@@ -4,7 +4,10 @@ versus not coded, bad comparisons."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from casecoder import agreement as ag
 from casecoder.errors import AgreementError
@@ -109,3 +112,37 @@ def test_agreement_bad_comparisons_are_reported(documents, case, code):
         ag.ratings_from_codings(inputs, units, **kwargs)
     assert err.value.problems[0].code == code
     assert str(err.value.problems[0]).endswith(f"[{code}]")
+
+
+def test_agreement_units_table_numbers_sentences_as_segments_does(documents):
+    from casecoder.segments import sentences
+
+    units = ag.units_table(documents, "sentence", include_interviewer=True)
+    for doc in documents:
+        mine = units[units["document"] == doc.id]
+        assert mine["segment"].tolist() == [s.index for s in sentences(doc)]
+    assert set(ag.units_table(documents, "turn")["segment"]) == {-1}
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])  # documents are read-only
+@given(st.data())
+def test_agreement_span_units_with_empty_counts_follows_overlapping(documents, data):
+    # evaluate maps spans with empty_counts=True; it must give exactly the units that
+    # segments.overlapping gives (the rule the evaluation always had), for any span.
+    from casecoder.segments import overlapping, sentences
+
+    doc = data.draw(st.sampled_from(documents))
+    units = ag.units_table(documents, "sentence", include_interviewer=True)
+    starts = data.draw(st.lists(st.integers(0, len(doc.text)), min_size=1, max_size=8))
+    spans = pd.DataFrame({"document": doc.id, "start": starts,
+                          "end": [min(len(doc.text), s + data.draw(st.integers(0, 60))) for s in starts]})
+    unit_no, row = ag.span_units(spans, units, "sentence", empty_counts=True)
+    segs = sentences(doc)
+    for r, span in enumerate(spans.itertuples()):
+        expected = [s.index for s in overlapping(segs, span.start, span.end)]
+        got = sorted(units.loc[unit_no[row == r], "segment"].tolist())
+        assert got == expected, (span.start, span.end)
+    # without empty_counts an empty span counts for no unit (the comparison of analysts' rule)
+    plain_unit, plain_row = ag.span_units(spans, units, "sentence")
+    empty = set(np.flatnonzero((spans["end"] == spans["start"]).to_numpy()).tolist())
+    assert not empty & set(plain_row.tolist())

@@ -51,3 +51,23 @@ def test_sources_load_codings_reports_a_file_not_in_utf8(documents, tmp_path, na
     with pytest.raises(CasecoderError) as err:
         sources.load_codings([path], documents)
     assert [(p.code, p.path) for p in err.value.problems] == [(code, str(path))]
+
+
+def test_sources_load_codings_codes_then_overrides_as_the_pipeline_does():
+    # An overrides file as a source is the pipeline's code-then-override, and "auto" the same
+    # run's patterns-only codings, whatever order they come in.
+    from pathlib import Path
+
+    from casecoder.codebook import load_codebook
+    from casecoder.pipeline import code_and_override, read_transcripts
+
+    repo = Path(__file__).resolve().parents[1]
+    book = load_codebook(repo / "codebook.yaml")
+    docs = read_transcripts(repo / "data" / "interviews", book)
+    overrides = repo / "data" / "overrides" / "reviewing-analyst.yaml"
+    coded = code_and_override(docs, book, [overrides])
+    reviewed, auto = sources.load_codings([overrides, "auto"], docs, codebook=book)
+    assert reviewed.codings.equals(coded.codings) and auto.codings.equals(coded.auto)
+    assert reviewed.analyst.startswith("casecoder+") and auto.analyst == "casecoder"
+    assert reviewed.reviewed == auto.reviewed == {d.id for d in docs}
+    assert not reviewed.codings.equals(auto.codings)  # the file changes something

@@ -46,13 +46,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from .errors import EvaluationError, Problem, problem
 from .io import atomic_write_text
+from .agreement.units import span_units, units_table
 from .overrides import find_quote, nearest_sentences
 from .schema import validate_codings
-from .segments import overlapping, sentences
 from .transcripts import Document, FrozenMap, Turn
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -533,48 +534,11 @@ def locate_gold(
 # units
 
 
-@dataclass(frozen=True)
-class _Units:
-    """The units of one level: their keys in order, and where each came from."""
-
-    keys: tuple[tuple[Any, ...], ...]
-    info: Mapping[tuple[Any, ...], dict[str, Any]]
-
-
-def _units(docs: Mapping[str, Document], level: str) -> tuple[_Units, dict[str, Sequence[Any]]]:
-    keys: list[tuple[Any, ...]] = []
-    info: dict[tuple[Any, ...], dict[str, Any]] = {}
-    spans: dict[str, Sequence[Any]] = {}
-    for doc_id in sorted(docs):
-        doc = docs[doc_id]
-        if level == "sentence":
-            segs = sentences(doc)
-            spans[doc_id] = segs
-            for s in segs:
-                k = (doc_id, s.index)
-                keys.append(k)
-                info[k] = {"document": doc_id, "case": doc.case, "turn": s.turn, "segment": s.index, "text": s.text}
-        elif level == "turn":
-            spans[doc_id] = doc.turns
-            for t in doc.turns:
-                k = (doc_id, t.index)
-                keys.append(k)
-                info[k] = {"document": doc_id, "case": doc.case, "turn": t.index, "segment": -1, "text": t.text}
-        else:
-            k = (doc.case,)
-            if k not in info:
-                keys.append(k)
-                info[k] = {"document": "", "case": doc.case, "turn": -1, "segment": -1, "text": ""}
-    return _Units(tuple(keys), info), spans
-
-
-def _span_units(doc_id: str, case: str, start: int, end: int, level: str,
-                spans: Mapping[str, Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """The units of ``level`` that the span ``[start, end)`` of a document overlaps."""
-    if level == "case":
-        return [(case,)]
-    # An empty span still counts for the unit it sits in (overlapping's rule).
-    return [(doc_id, item.index) for item in overlapping(spans[doc_id], start, end)]
+def _unit_sets(table: pd.DataFrame, units: pd.DataFrame, level: str) -> tuple[np.ndarray, np.ndarray]:
+    """(unit number, row position) for every row of ``table`` and unit of ``level`` its span
+    overlaps (:func:`casecoder.agreement.units.span_units`; an empty span counts for the unit it
+    sits in, as :func:`casecoder.segments.overlapping` has it)."""
+    return span_units(table[["document", "start", "end"]].reset_index(drop=True), units, level, empty_counts=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -738,6 +702,35 @@ def evaluate(
         raise EvaluationError(problem("E458", field="level", level=level, choices=", ".join(LEVELS)))
     docs = _by_id(documents)
     located = locate_gold(gold, docs, codes=codes)
+    coded = _coded_rows(codings, docs, codes)
+
+    # Every sentence and turn is a unit here, the interviewer's too: the gold may code them.
+    units = units_table(docs.values(), level, include_interviewer=True)
+    gold_sets: dict[str, set[int]] = {}
+    gold_why: dict[tuple[str, int], tuple[str, str]] = {}
+    gold_recs = located.to_dict("records")
+    for u, r in zip(*_unit_sets(located, units, level)):
+        rec = gold_recs[r]
+        gold_sets.setdefault(rec["code"], set()).add(int(u))
+        gold_why.setdefault((rec["code"], int(u)), (str(rec["quote"]), str(rec["reason"])))
+    pred_sets: dict[str, set[int]] = {}
+    pred_rule: dict[tuple[str, int], list[str]] = {}
+    pred_recs = coded[["code", "rule"]].to_dict("records")
+    for u, r in zip(*_unit_sets(coded, units, level)):
+        code, rule = pred_recs[r]["code"], pred_recs[r]["rule"]
+        pred_sets.setdefault(code, set()).add(int(u))
+        rules = pred_rule.setdefault((code, int(u)), [])
+        if rule and rule not in rules:
+            rules.append(rule)
+    code_list = list(codes) if codes is not None else sorted(set(gold_sets) | set(pred_sets))
+    scores = _scores(code_list, gold_sets, pred_sets, len(units))
+    err = _errors(code_list, gold_sets, pred_sets, gold_why, pred_rule, units)
+    return EvaluationResult(level=level, units=len(units), scores=scores, errors=err)
+
+
+def _coded_rows(codings: pd.DataFrame, docs: Mapping[str, Document], codes: Sequence[str] | None) -> pd.DataFrame:
+    """The rows with status ``coded``, index reset; E459 for a document not given, E457 for a
+    code not in ``codes``."""
     coded = validate_codings(codings)
     coded = coded[coded["status"] == "coded"]
     problems: list[Problem] = []
@@ -750,39 +743,18 @@ def evaluate(
                 problems.append(problem("E457", field="code", code_id=code, known=", ".join(codes)))
     if problems:
         raise EvaluationError(problems)
+    return coded.reset_index(drop=True)
 
-    units, spans = _units(docs, level)
-    gold_sets: dict[str, set[tuple[Any, ...]]] = {}
-    gold_why: dict[tuple[str, tuple[Any, ...]], tuple[str, str]] = {}
-    for rec in located.to_dict("records"):
-        for u in _span_units(rec["document"], rec["case"], int(rec["start"]), int(rec["end"]), level, spans):
-            gold_sets.setdefault(rec["code"], set()).add(u)
-            gold_why.setdefault((rec["code"], u), (str(rec["quote"]), str(rec["reason"])))
-    pred_sets: dict[str, set[tuple[Any, ...]]] = {}
-    pred_rule: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
-    for rec in coded[["document", "case", "start", "end", "code", "rule"]].to_dict("records"):
-        for u in _span_units(rec["document"], docs[rec["document"]].case, int(rec["start"]), int(rec["end"]), level, spans):
-            pred_sets.setdefault(rec["code"], set()).add(u)
-            rules = pred_rule.setdefault((rec["code"], u), [])
-            if rec["rule"] and rec["rule"] not in rules:
-                rules.append(rec["rule"])
 
-    code_list = list(codes) if codes is not None else sorted(set(gold_sets) | set(pred_sets))
-    n = len(units.keys)
+def _scores(code_list: Sequence[str], gold_sets: Mapping[str, set[int]], pred_sets: Mapping[str, set[int]],
+            n: int) -> pd.DataFrame:
+    """Per code, then micro and macro: the 2x2 counts over ``n`` units and the scores."""
     rows = []
-    errors = []
-    order = {k: i for i, k in enumerate(units.keys)}
     for code in code_list:
         g, p = gold_sets.get(code, set()), pred_sets.get(code, set())
         tp, fp, fn = len(g & p), len(p - g), len(g - p)
         rows.append({"code": code, "gold": len(g), "predicted": len(p), "tp": tp, "fp": fp, "fn": fn,
                      "tn": n - tp - fp - fn, **scores_from_counts(tp, fp, fn, n - tp - fp - fn)})
-        for u in sorted(g - p, key=order.__getitem__):
-            quote, reason = gold_why[(code, u)]
-            errors.append({"kind": "miss", "code": code, **units.info[u], "quote": quote, "reason": reason, "rule": ""})
-        for u in sorted(p - g, key=order.__getitem__):
-            errors.append({"kind": "false_alarm", "code": code, **units.info[u], "quote": "", "reason": "",
-                           "rule": "; ".join(pred_rule.get((code, u), []))})
     per_code = pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
     sums = {c: int(per_code[c].sum()) if len(per_code) else 0 for c in ("gold", "predicted", "tp", "fp", "fn", "tn")}
     micro = {"code": "micro", **sums, **scores_from_counts(sums["tp"], sums["fp"], sums["fn"], sums["tn"])}
@@ -790,8 +762,24 @@ def evaluate(
     for k in ("precision", "recall", "f1", "kappa"):
         vals = [v for v in per_code[k].tolist() if not math.isnan(v)] if len(per_code) else []
         macro[k] = sum(vals) / len(vals) if vals else math.nan
-    scores = pd.concat([per_code, pd.DataFrame([micro, macro], columns=list(SCORE_COLUMNS))], ignore_index=True)
+    return pd.concat([per_code, pd.DataFrame([micro, macro], columns=list(SCORE_COLUMNS))], ignore_index=True)
+
+
+def _errors(code_list: Sequence[str], gold_sets: Mapping[str, set[int]], pred_sets: Mapping[str, set[int]],
+            gold_why: Mapping[tuple[str, int], tuple[str, str]], pred_rule: Mapping[tuple[str, int], list[str]],
+            units: pd.DataFrame) -> pd.DataFrame:
+    """Every miss and false alarm, with the unit's place and text, sorted."""
+    info = units[["document", "case", "turn", "segment", "text"]].to_dict("records")
+    errors = []
+    for code in code_list:
+        g, p = gold_sets.get(code, set()), pred_sets.get(code, set())
+        for u in sorted(g - p):
+            quote, reason = gold_why[(code, u)]
+            errors.append({"kind": "miss", "code": code, **info[u], "quote": quote, "reason": reason, "rule": ""})
+        for u in sorted(p - g):
+            errors.append({"kind": "false_alarm", "code": code, **info[u], "quote": "", "reason": "",
+                           "rule": "; ".join(pred_rule.get((code, u), []))})
     err = pd.DataFrame(errors, columns=list(ERROR_COLUMNS))
     if not err.empty:
         err = err.sort_values(["kind", "code", "document", "case", "turn", "segment"], kind="mergesort").reset_index(drop=True)
-    return EvaluationResult(level=level, units=n, scores=scores, errors=err)
+    return err

@@ -24,10 +24,10 @@ import yaml
 from ._yaml import error_place, load_with_lines
 from .agreement.comparison import AnalystCoding
 from .agreement.units import _analyst_name
-from .coder import code_documents
 from .errors import AgreementError, Problem, problem
 from .evaluate import locate_gold, read_gold
-from .overrides import apply_overrides, find_quote, load_overrides
+from .overrides import find_quote
+from .pipeline import Coded, code_and_override
 from .refi import import_qdpx
 from .schema import empty_codings, normalise_codings, read_codings
 from .segments import sentences
@@ -81,6 +81,38 @@ def read_analyst_coding(
         of a document not in ``reviewed``.
     """
     p = Path(path)
+    analyst, reviewed, entries, lines = _read_analyst_yaml(p)
+    docs = {d.id: d for d in documents}
+    known = list(codebook.ids) if codebook is not None else None
+    problems: list[Problem] = []
+    for doc in reviewed:
+        if doc not in docs:
+            problems.append(problem("E603", path=p, field="reviewed", document=doc, count=0, total=len(docs)))
+    segs = {d: sentences(docs[d]) for d in reviewed if d in docs}
+    rows = []
+    for i, entry in enumerate(entries):
+        row = _quoted_coding(entry, f"codings[{i}]", lines("codings", i), p, docs, reviewed, known, problems)
+        if row is None:
+            continue
+        doc, start, end = docs[row["document"]], row["start"], row["end"]
+        seg = next((s for s in segs[doc.id] if s.start <= start and end <= s.end), None)
+        turn = next((t for t in doc.turns if t.start <= start < t.end), None)
+        rows.append({
+            "document": doc.id, "case": doc.case, "section": turn.section if turn else "",
+            "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "",
+            "segment": seg.index if seg else -1, "start": start, "end": end, "text": doc.text[start:end],
+            "code": row["code"], "rule": "quote", "source": "manual", "analyst": analyst,
+            "status": "coded", "reason": "", "note": row["note"],
+        })
+    if problems:
+        raise AgreementError(problems)
+    table = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
+    return AnalystCoding(analyst, table, frozenset(reviewed), str(p))
+
+
+def _read_analyst_yaml(p: Path) -> tuple[str, list[str], list[Any], Any]:
+    """An analyst coding file's analyst, reviewed documents, coding entries and node lines;
+    E612 for a file that is not UTF-8 YAML, E616 for one of the wrong shape."""
     try:
         data, lines = load_with_lines(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -92,63 +124,45 @@ def read_analyst_coding(
         raise AgreementError(problem("E612", path=p, line=line, error=str(exc).splitlines()[0])) from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("analyst"), str) or not data.get("analyst"):
         raise AgreementError(problem("E616", path=p, why="expected a mapping with 'analyst: <name>', 'reviewed: [...]' and 'codings: [...]'"))
-    analyst = str(data["analyst"])
     reviewed = data.get("reviewed")
     entries = data.get("codings") or []
     if not isinstance(reviewed, list) or not reviewed or not all(isinstance(d, str) for d in reviewed):
         raise AgreementError(problem("E616", path=p, field="reviewed", why="'reviewed' must list the document ids the analyst reviewed"))
     if not isinstance(entries, list):
         raise AgreementError(problem("E616", path=p, field="codings", why="'codings' must be a list"))
-    docs = {d.id: d for d in documents}
-    known = list(codebook.ids) if codebook is not None else None
-    problems: list[Problem] = []
-    for doc in reviewed:
-        if doc not in docs:
-            problems.append(problem("E603", path=p, field="reviewed", document=doc, count=0, total=len(docs)))
-    segs = {d: sentences(docs[d]) for d in reviewed if d in docs}
-    rows = []
-    for i, entry in enumerate(entries):
-        line = lines("codings", i)
-        where = f"codings[{i}]"
-        if not isinstance(entry, Mapping) or not all(isinstance(entry.get(k), str) and entry.get(k) for k in ("document", "quote", "code")):
-            problems.append(problem("E616", path=p, line=line, field=where, why="each coding needs document, quote and code (text)"))
-            continue
-        doc_id, quote, code = entry["document"], entry["quote"], entry["code"]
-        note = str(entry.get("note") or "")
-        if doc_id not in docs:
-            problems.append(problem("E603", path=p, line=line, field=f"{where}.document", document=doc_id, count=1, total=len(docs)))
-            continue
-        if doc_id not in reviewed:
-            problems.append(problem("E615", path=p, line=line, field=f"{where}.document", document=doc_id))
-            continue
-        if known is not None and code not in known:
-            problems.append(problem("E604", path=p, line=line, field=f"{where}.code", code=code, where="", known=", ".join(known)))
-            continue
-        doc = docs[doc_id]
-        # The same anchoring as overrides files: tolerant of white space and quote characters,
-        # with optional prefix/suffix to choose among several places.
-        found = find_quote(doc.text, quote, str(entry.get("prefix") or ""), str(entry.get("suffix") or ""))
-        if not found:
-            problems.append(problem("E613", path=p, line=line, field=f"{where}.quote", document=doc_id, quote=_short(quote)))
-            continue
-        if len(found) > 1:
-            places = ", ".join(f"{a}:{b}" for a, b in found[:5])
-            problems.append(problem("E614", path=p, line=line, field=f"{where}.quote", count=len(found), document=doc_id, places=places))
-            continue
-        start, end = found[0]
-        seg = next((s for s in segs[doc_id] if s.start <= start and end <= s.end), None)
-        turn = next((t for t in doc.turns if t.start <= start < t.end), None)
-        rows.append({
-            "document": doc_id, "case": doc.case, "section": turn.section if turn else "",
-            "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "",
-            "segment": seg.index if seg else -1, "start": start, "end": end, "text": doc.text[start:end],
-            "code": code, "rule": "quote", "source": "manual", "analyst": analyst,
-            "status": "coded", "reason": "", "note": note,
-        })
-    if problems:
-        raise AgreementError(problems)
-    table = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
-    return AnalystCoding(analyst, table, frozenset(reviewed), str(p))
+    return str(data["analyst"]), reviewed, entries, lines
+
+
+def _quoted_coding(entry: Any, where: str, line: int | None, p: Path, docs: Mapping[str, Document],
+                   reviewed: Sequence[str], known: Sequence[str] | None,
+                   problems: list[Problem]) -> dict[str, Any] | None:
+    """One entry of an analyst coding resolved to its place: document, start, end, code and
+    note; None, with the problem added, where it cannot be."""
+    if not isinstance(entry, Mapping) or not all(isinstance(entry.get(k), str) and entry.get(k) for k in ("document", "quote", "code")):
+        problems.append(problem("E616", path=p, line=line, field=where, why="each coding needs document, quote and code (text)"))
+        return None
+    doc_id, quote, code = entry["document"], entry["quote"], entry["code"]
+    if doc_id not in docs:
+        problems.append(problem("E603", path=p, line=line, field=f"{where}.document", document=doc_id, count=1, total=len(docs)))
+        return None
+    if doc_id not in reviewed:
+        problems.append(problem("E615", path=p, line=line, field=f"{where}.document", document=doc_id))
+        return None
+    if known is not None and code not in known:
+        problems.append(problem("E604", path=p, line=line, field=f"{where}.code", code=code, where="", known=", ".join(known)))
+        return None
+    # The same anchoring as overrides files: tolerant of white space and quote characters,
+    # with optional prefix/suffix to choose among several places.
+    found = find_quote(docs[doc_id].text, quote, str(entry.get("prefix") or ""), str(entry.get("suffix") or ""))
+    if not found:
+        problems.append(problem("E613", path=p, line=line, field=f"{where}.quote", document=doc_id, quote=_short(quote)))
+        return None
+    if len(found) > 1:
+        places = ", ".join(f"{a}:{b}" for a, b in found[:5])
+        problems.append(problem("E614", path=p, line=line, field=f"{where}.quote", count=len(found), document=doc_id, places=places))
+        return None
+    start, end = found[0]
+    return {"document": doc_id, "start": start, "end": end, "code": code, "note": str(entry.get("note") or "")}
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -229,39 +243,46 @@ def load_codings(
         Whatever the input's reader finds, each problem with its file.
     """
     out: list[AnalystCoding] = []
-    auto: pd.DataFrame | None = None
+    runs: dict[Path | None, Coded] = {}  # overrides file (None: none) -> the pipeline's run
+    # The coder's run for the first overrides file also gives ``auto``: comparing the machine
+    # with one reviewed coding codes the transcripts once.
+    first = next((Path(s) for s in sources if str(s) != AUTO and _is_overrides(Path(s))), None)
 
-    def patterns_only() -> pd.DataFrame:
-        nonlocal auto
-        if auto is None:
-            if codebook is None:
-                raise AgreementError(problem("E616", path=str(source), why="the patterns-only coding needs a codebook"))
-            auto = code_documents(documents, codebook, jobs=jobs)
-        return auto
+    def run(overrides: Path | None) -> Coded:
+        if codebook is None:
+            raise AgreementError(problem("E616", path=str(source), why="the patterns-only coding needs a codebook"))
+        if overrides not in runs:
+            runs[overrides] = code_and_override(documents, codebook, [overrides] if overrides else [], jobs=jobs)
+        return runs[overrides]
 
     all_docs = frozenset(d.id for d in documents)
     for source in sources:
         if str(source) == AUTO:
-            out.append(AnalystCoding("casecoder", patterns_only(), all_docs, AUTO))
+            auto = next(iter(runs.values())).auto if runs else run(first).auto
+            out.append(AnalystCoding("casecoder", auto, all_docs, AUTO))
             continue
         p = Path(source)
         if p.suffix.lower() == ".qdpx":
             out.extend(read_qdpx(p, documents, codebook=codebook))
-            continue
-        if _is_gold(p):
+        elif _is_gold(p):
             out.append(_gold_coding(p, documents, codebook))
-            continue
-        if p.suffix.lower() in (".yaml", ".yml"):
-            try:
-                head = yaml.safe_load(p.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                head = None  # the reader below reports it with its place
-            if isinstance(head, Mapping) and "overrides" in head:
-                reviewed = apply_overrides(patterns_only(), documents, load_overrides(p, codebook=codebook), codebook)
-                out.append(AnalystCoding(_analyst_name(reviewed), reviewed, all_docs, str(p)))
-                continue
-        out.append(read_coding(p, documents, codebook=codebook))
+        elif _is_overrides(p):
+            reviewed = run(p).codings
+            out.append(AnalystCoding(_analyst_name(reviewed), reviewed, all_docs, str(p)))
+        else:
+            out.append(read_coding(p, documents, codebook=codebook))
     return out
+
+
+def _is_overrides(path: Path) -> bool:
+    """A YAML file whose top level has ``overrides:`` (an analyst's overrides file)."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        head = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False  # the reader of analyst codings reports it with its place
+    return isinstance(head, Mapping) and "overrides" in head
 
 
 def _doc_key(name: str) -> str:
@@ -337,12 +358,38 @@ def read_qdpx(
     p = Path(path)
     project = import_qdpx(p, codebook)
     ours = {d.id: d for d in documents}
+    notes: list[str] = []
+    target = _match_sources(project, ours, p, notes)
+    for issue in project.report.skipped:
+        notes.append(f"not imported: {issue}")
+    reviewed = frozenset(doc for doc, _ in target.values())
+    moved = _moved_codings(project.codings, target, ours, notes)
+    users = sorted(set(project.report.analysts.values()) | set(moved["analyst"].astype(str)))
+    if not users:
+        raise AgreementError(problem("E605", path=str(p), why="no user of the project made a coding of a text source"))
+    out: list[AnalystCoding] = []
+    for user in users:
+        mine = moved[moved["analyst"].astype(str) == user].reset_index(drop=True)
+        where = f"{p}#{user}"
+        if len(mine):
+            # the same checks as a codings table: codes in the codebook (E604), text at the offsets (E608)
+            checked = _checked_table(mine, documents, codebook=codebook, where=where).codings
+        else:
+            checked = empty_codings()
+        out.append(AnalystCoding(user, checked, reviewed, where, tuple(notes)))
+    return out
+
+
+def _match_sources(project: Any, ours: Mapping[str, Document], p: Path, notes: list[str]) -> dict[str, tuple[str, int]]:
+    """Project document id -> (our document id, where our text starts in theirs), for each
+    project source that matches a transcript with the same text; notes what is left out.
+
+    Raises E619 for a source whose text differs, E618 if no source matches."""
     by_key: dict[str, list[str]] = {}
     for d in ours:
         by_key.setdefault(_doc_key(d), []).append(d)
-    notes: list[str] = []
     problems: list[Problem] = []
-    target: dict[str, tuple[str, int]] = {}  # project document id -> (our id, offset of our text in theirs)
+    target: dict[str, tuple[str, int]] = {}
     claimed: dict[str, str] = {}
     unmatched: list[str] = []
     for src in project.documents:
@@ -379,11 +426,13 @@ def read_qdpx(
         raise AgreementError(problem(
             "E618", path=str(p), sources=", ".join(unmatched) or "none with text",
             known=", ".join(sorted(ours)[:10]) + (", ..." if len(ours) > 10 else "")))
-    for issue in project.report.skipped:
-        notes.append(f"not imported: {issue}")
-    reviewed = frozenset(doc for doc, _ in target.values())
+    return target
 
-    table = project.codings
+
+def _moved_codings(table: pd.DataFrame, target: Mapping[str, tuple[str, int]], ours: Mapping[str, Document],
+                   notes: list[str]) -> pd.DataFrame:
+    """The project's codings of matched sources, moved onto our transcripts (offsets shifted,
+    turn found again); a coding outside the transcript's part of the source is noted, left out."""
     keep = table["document"].astype(str).map(lambda d: d in target).to_numpy(dtype=bool) if len(table) else np.zeros(0, bool)
     table = table[keep].reset_index(drop=True)
     rows: list[dict[str, Any]] = []
@@ -402,21 +451,7 @@ def read_qdpx(
             "start": a, "end": b, "text": doc.text[a:b], "code": r.code, "rule": r.rule, "source": "manual",
             "analyst": r.analyst, "status": "coded", "reason": "", "note": r.note,
         })
-    moved = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
-    users = sorted(set(project.report.analysts.values()) | set(moved["analyst"].astype(str)))
-    if not users:
-        raise AgreementError(problem("E605", path=str(p), why="no user of the project made a coding of a text source"))
-    out: list[AnalystCoding] = []
-    for user in users:
-        mine = moved[moved["analyst"].astype(str) == user].reset_index(drop=True)
-        where = f"{p}#{user}"
-        if len(mine):
-            # the same checks as a codings table: codes in the codebook (E604), text at the offsets (E608)
-            checked = _checked_table(mine, documents, codebook=codebook, where=where).codings
-        else:
-            checked = empty_codings()
-        out.append(AnalystCoding(user, checked, reviewed, where, tuple(notes)))
-    return out
+    return normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
 
 
 def _is_gold(path: Path) -> bool:

@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "percent_agreement": "statistics",
     "prevalence": "statistics",
     "ratings_from_codings": "units",
+    "span_units": "units",
     "units_table": "units",
     "write_comparison": "comparison",
 }

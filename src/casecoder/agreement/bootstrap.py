@@ -1,8 +1,12 @@
 """A percentile bootstrap of Krippendorff's alpha, per code and pooled: pure numpy.
 
 Resampling ``N`` units with replacement is the same as drawing, for each pattern of decisions,
-how many times a unit with that pattern is drawn, so a bootstrap draws units with the same
-pattern together (multinomial counts over patterns) instead of resampling units one by one.
+how many times a unit with that pattern is drawn: multinomial counts over the patterns with
+probabilities equal to their shares. So each replicate costs a draw over a few dozen patterns,
+not ``N`` units. Each code's replicates and the pooled replicates are drawn separately (the
+marginal distribution of each is exactly the unit bootstrap's); under a cluster bootstrap all
+are drawn jointly from the same clusters.
+
 Like :mod:`casecoder.agreement.statistics`, importing this module loads neither spaCy nor
 pandas nor matplotlib; :func:`bootstrap_alpha` imports pandas when called, for its table.
 """
@@ -38,12 +42,7 @@ def bootstrap_alpha(
     ``clusters`` is given (e.g. the document each sentence belongs to: a cluster bootstrap,
     since sentences of one interview are not independent).
 
-    Resampling ``N`` units with replacement is the same as drawing, for each pattern of
-    decisions, how many times a unit with that pattern is drawn: multinomial counts over the
-    patterns with probabilities equal to their shares. So each replicate costs a draw over a
-    few dozen patterns, not ``N`` units. Each code's replicates and the pooled replicates are
-    drawn separately (the marginal distribution of each is exactly the unit bootstrap's); under
-    a cluster bootstrap all are drawn jointly from the same clusters.
+    How units are drawn, by pattern, is in the module docstring.
 
     Parameters
     ----------
@@ -75,10 +74,7 @@ def bootstrap_alpha(
     """
     import pandas as pd  # imported on call: importing this module must not load pandas
 
-    if not isinstance(replicates, (int, np.integer)) or isinstance(replicates, bool) or replicates < 1:
-        raise AgreementError(problem("E607", field="replicates", expected="a whole number >= 1", found=repr(replicates)))
-    if not (isinstance(level, (int, float)) and 0.0 < float(level) < 1.0):
-        raise AgreementError(problem("E607", field="level", expected="a number between 0 and 1", found=repr(level)))
+    _check_settings(replicates, level)
     x, _ = _as_values(values)
     n_units, m, n_codes = x.shape
     codes = list(codes) if codes is not None else [f"code{i}" for i in range(n_codes)]
@@ -87,61 +83,56 @@ def bootstrap_alpha(
     point_n, point_ones, point_d = _alpha_sums(t.nn)
     point = _alpha_from_sums(point_n, point_ones, point_d)
     pooled_point = _alpha_from_sums(point_n.sum(), point_ones.sum(), point_d.sum())
+    weights, pairable = _pattern_weights(m)
+    assert t.keys is not None
+    if clusters is None:
+        reps = _unit_bootstrap(t.nn.reshape(-1, n_codes), weights, pairable, rng, replicates)
+        pooled, groups = _pooled_unit_bootstrap(t.keys, weights, m, rng, replicates)
+        resampled = "units"
+    else:
+        labels = np.asarray(clusters)
+        if labels.shape != (n_units,):
+            raise AgreementError(problem("E610", field="clusters", expected=f"({n_units},)", found=labels.shape))
+        cluster_idx, _ = pd.factorize(labels, sort=True)
+        reps, pooled, groups = _cluster_bootstrap(t.keys, cluster_idx, weights, rng, replicates)
+        resampled = "clusters"
+    low, high, defined = _percentile_interval(np.concatenate([reps, pooled[:, None]], axis=1), level)
+    return pd.DataFrame({
+        "code": codes + ["(all codes)"],
+        "alpha": np.append(point, pooled_point),
+        "alpha_low": low,
+        "alpha_high": high,
+        "replicates": defined.astype("int64"),
+        "resampled": resampled,
+        "groups": groups,
+    })
+
+
+def _check_settings(replicates: Any, level: Any) -> None:
+    """E607 for a number of replicates that is not a whole number >= 1 or a level not in (0, 1)."""
+    if not isinstance(replicates, (int, np.integer)) or isinstance(replicates, bool) or replicates < 1:
+        raise AgreementError(problem("E607", field="replicates", expected="a whole number >= 1", found=repr(replicates)))
+    if not (isinstance(level, (int, float)) and 0.0 < float(level) < 1.0):
+        raise AgreementError(problem("E607", field="level", expected="a number between 0 and 1", found=repr(level)))
+
+
+def _pattern_weights(m: int) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """Per decision pattern of ``m`` analysts (flattened (ones, zeros) index): its pairable
+    values, coded values and disagreement, the three sums alpha is made of; and which patterns
+    are pairable (two or more decisions)."""
     n1, n0, mu = (np.broadcast_to(a, (m + 1, m + 1, 1)).ravel() for a in _pattern_arrays(m))
     pairable = mu >= 2
     with np.errstate(divide="ignore", invalid="ignore"):
         w_n = mu * pairable
         w_1 = n1 * pairable
         w_d = np.where(pairable, n1 * n0 / np.where(pairable, mu - 1, 1), 0.0)
-    assert t.keys is not None
-    if clusters is None:
-        reps = np.empty((replicates, n_codes))
-        nn = t.nn.reshape(-1, n_codes)
-        for c in range(n_codes):
-            # Only pairable units are resampled (the others carry no information about
-            # agreement), so every replicate has as many pairable units as the data.
-            present = np.nonzero(nn[:, c] * pairable)[0]
-            total = int(nn[present, c].sum())
-            if total == 0:
-                reps[:, c] = np.nan
-                continue
-            draws = rng.multinomial(total, nn[present, c] / total, size=replicates).astype(np.float64)
-            reps[:, c] = _alpha_from_sums(draws @ w_n[present], draws @ w_1[present], draws @ w_d[present])
-        pooled, groups = _pooled_unit_bootstrap(t.keys, (w_n, w_1, w_d), m, rng, replicates)
-        resampled = "units"
-    else:
-        labels = np.asarray(clusters)
-        if labels.shape != (n_units,):
-            raise AgreementError(problem("E610", field="clusters", expected=f"({n_units},)", found=labels.shape))
-        cluster_idx, uniques = pd.factorize(labels, sort=True)
-        k = len(uniques)
-        # Each cluster's sums (pairable values, coded values, disagreement) per code.
-        order = np.argsort(cluster_idx, kind="stable")
-        sorted_idx = cluster_idx[order]
-        starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
-        keys = t.keys[order]
-        per_cluster = np.stack([np.add.reduceat(w[keys], starts, axis=0) for w in (w_n, w_1, w_d)], axis=1)
-        # Clusters with no pairable unit (e.g. documents only one analyst reviewed) carry no
-        # information about agreement: resample the others.
-        per_cluster = per_cluster[per_cluster[:, 0].sum(axis=1) > 0]
-        k = len(per_cluster)
-        if k == 0:
-            per_cluster = np.zeros((1, 3, n_codes))
-            k = 1
-        # Drawing k clusters with replacement, counted per cluster: a multinomial with equal
-        # shares, drawn here as bincounts of uniform indices (faster for many clusters).
-        sums = np.empty((replicates, 3, n_codes))
-        step = max(1, 20_000_000 // max(k, 1))
-        for r0 in range(0, replicates, step):
-            r = min(step, replicates - r0)
-            idx = rng.integers(0, k, size=(r, k)) + (np.arange(r) * k)[:, None]
-            draws = np.bincount(idx.ravel(), minlength=r * k).reshape(r, k).astype(np.float64)
-            sums[r0 : r0 + r] = np.tensordot(draws, per_cluster, axes=(1, 0))
-        reps = _alpha_from_sums(sums[:, 0], sums[:, 1], sums[:, 2])
-        tot = sums.sum(axis=2)
-        pooled = _alpha_from_sums(tot[:, 0], tot[:, 1], tot[:, 2])
-        resampled, groups = "clusters", k
-    all_reps = np.concatenate([reps, pooled[:, None]], axis=1)
+    return (w_n, w_1, w_d), pairable
+
+
+def _percentile_interval(all_reps: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The percentile interval per column of replicates, and how many replicates were defined;
+    NaN bounds where fewer than half were."""
+    replicates = all_reps.shape[0]
     lo_q, hi_q = 50.0 * (1.0 - level), 100.0 - 50.0 * (1.0 - level)
     defined = np.isfinite(all_reps).sum(axis=0)
     with _quiet():
@@ -149,15 +140,7 @@ def bootstrap_alpha(
         high = np.nanpercentile(all_reps, hi_q, axis=0)
     # An interval from fewer than half the replicates would hide how often alpha is undefined.
     enough = defined * 2 >= replicates
-    return pd.DataFrame({
-        "code": codes + ["(all codes)"],
-        "alpha": np.append(point, pooled_point),
-        "alpha_low": np.where(enough, low, np.nan),
-        "alpha_high": np.where(enough, high, np.nan),
-        "replicates": defined.astype("int64"),
-        "resampled": resampled,
-        "groups": groups,
-    })
+    return np.where(enough, low, np.nan), np.where(enough, high, np.nan), defined
 
 
 def _pooled_unit_bootstrap(
@@ -195,3 +178,57 @@ def _pooled_unit_bootstrap(
     draws = rng.multinomial(total, multiplicity / total, size=replicates).astype(np.float64)
     sums = draws @ patterns.astype(np.float64)
     return _alpha_from_sums(sums[:, 0], sums[:, 1], sums[:, 2]), total
+
+
+def _unit_bootstrap(nn: np.ndarray, weights: tuple[np.ndarray, np.ndarray, np.ndarray], pairable: np.ndarray,
+                    rng: np.random.Generator, replicates: int) -> np.ndarray:
+    """Alpha per replicate and code when units are resampled: ``nn`` counts the units of each
+    decision pattern (patterns x codes); each code's replicates are drawn separately."""
+    n_codes = nn.shape[1]
+    w_n, w_1, w_d = weights
+    reps = np.empty((replicates, n_codes))
+    for c in range(n_codes):
+        # Only pairable units are resampled (the others carry no information about
+        # agreement), so every replicate has as many pairable units as the data.
+        present = np.nonzero(nn[:, c] * pairable)[0]
+        total = int(nn[present, c].sum())
+        if total == 0:
+            reps[:, c] = np.nan
+            continue
+        draws = rng.multinomial(total, nn[present, c] / total, size=replicates).astype(np.float64)
+        reps[:, c] = _alpha_from_sums(draws @ w_n[present], draws @ w_1[present], draws @ w_d[present])
+    return reps
+
+
+def _cluster_bootstrap(keys: np.ndarray, cluster_idx: np.ndarray, weights: tuple[np.ndarray, np.ndarray, np.ndarray],
+                       rng: np.random.Generator, replicates: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Alpha per replicate and code, pooled alpha per replicate, and the number of clusters
+    resampled, when clusters (``cluster_idx``, one per unit) are resampled: all codes jointly."""
+    n_codes = keys.shape[1]
+    w_n, w_1, w_d = weights
+    # Each cluster's sums (pairable values, coded values, disagreement) per code.
+    order = np.argsort(cluster_idx, kind="stable")
+    sorted_idx = cluster_idx[order]
+    starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+    keys = keys[order]
+    per_cluster = np.stack([np.add.reduceat(w[keys], starts, axis=0) for w in (w_n, w_1, w_d)], axis=1)
+    # Clusters with no pairable unit (e.g. documents only one analyst reviewed) carry no
+    # information about agreement: resample the others.
+    per_cluster = per_cluster[per_cluster[:, 0].sum(axis=1) > 0]
+    k = len(per_cluster)
+    if k == 0:
+        per_cluster = np.zeros((1, 3, n_codes))
+        k = 1
+    # Drawing k clusters with replacement, counted per cluster: a multinomial with equal
+    # shares, drawn here as bincounts of uniform indices (faster for many clusters).
+    sums = np.empty((replicates, 3, n_codes))
+    step = max(1, 20_000_000 // max(k, 1))
+    for r0 in range(0, replicates, step):
+        r = min(step, replicates - r0)
+        idx = rng.integers(0, k, size=(r, k)) + (np.arange(r) * k)[:, None]
+        draws = np.bincount(idx.ravel(), minlength=r * k).reshape(r, k).astype(np.float64)
+        sums[r0 : r0 + r] = np.tensordot(draws, per_cluster, axes=(1, 0))
+    reps = _alpha_from_sums(sums[:, 0], sums[:, 1], sums[:, 2])
+    tot = sums.sum(axis=2)
+    pooled = _alpha_from_sums(tot[:, 0], tot[:, 1], tot[:, 2])
+    return reps, pooled, k

@@ -143,20 +143,7 @@ def compare(
         raise AgreementError(problem("E601", count=len(inputs)))
     if cluster not in CLUSTERS:
         raise AgreementError(problem("E606", option="cluster", value=cluster, choices=", ".join(CLUSTERS)))
-    if codebook is not None:
-        known = list(codebook.ids)
-        if codes is not None:
-            bad = [c for c in codes if c not in known]
-            if bad:
-                raise AgreementError([problem("E604", field="codes", code=c, where="", known=", ".join(known)) for c in bad])
-        codes = list(codes) if codes is not None else known
-    elif codes is not None:
-        applied = set()
-        for c in inputs:
-            applied |= set(c.codings["code"].astype(str)) if len(c.codings) else set()
-        bad = [c for c in codes if c not in applied]
-        if bad and len(bad) == len(list(codes)):
-            raise AgreementError([problem("E604", field="codes", code=c, where=" (no analyst used it)", known=", ".join(sorted(applied))) for c in bad])
+    codes = _checked_codes(codes, codebook, inputs)
     units = units_table(documents, unit, include_interviewer=include_interviewer)
     ratings = ratings_from_codings(
         [c.codings for c in inputs], units, unit=unit, codes=codes,
@@ -168,24 +155,52 @@ def compare(
                                 "seed": int(seed), "level": float(level), "cluster": cluster,
                                 "include_interviewer": bool(include_interviewer)}
     if replicates:
-        clusters = ratings.clusters(cluster)
-        boot = bootstrap_alpha(ratings.values, clusters=clusters, replicates=replicates, seed=seed,
-                               level=level, codes=list(ratings.codes))
-        low = dict(zip(boot["code"], boot["alpha_low"]))
-        high = dict(zip(boot["code"], boot["alpha_high"]))
-        is_mean = stats["scope"] == "mean of codes"
-        stats.insert(stats.columns.get_loc("alpha") + 1, "alpha_low", [np.nan if m else low[c] for c, m in zip(stats["code"], is_mean)])
-        stats.insert(stats.columns.get_loc("alpha_low") + 1, "alpha_high", [np.nan if m else high[c] for c, m in zip(stats["code"], is_mean)])
-        groups, kind = int(boot["groups"].iloc[0]), str(boot["resampled"].iloc[0])
-        settings["resampled"] = f"{groups} {'documents' if kind == 'clusters' else kind}"
-        if kind == "clusters" and groups < 10:
-            settings["warning"] = (
-                f"only {groups} document(s) hold units reviewed by two analysts: the interval from "
-                "resampling documents is rough; cluster='unit' gives one that ignores the nesting"
-            )
+        settings.update(_add_interval(stats, ratings, cluster=cluster, replicates=replicates, seed=seed, level=level))
     pairwise = pairwise_agreement(ratings.values, codes=ratings.codes, analysts=ratings.analysts)
     labels = {c: _label(codebook, c) or c for c in ratings.codes}
     return AnalystComparison(ratings, stats, pairwise, disagreements(ratings, codebook=codebook), settings, labels)
+
+
+def _checked_codes(codes: Sequence[str] | None, codebook: Codebook | None,
+                   inputs: Sequence[AnalystCoding]) -> list[str] | None:
+    """The codes to compare: as given (each must be the codebook's; without a codebook, at least
+    one must be used by some analyst), else the codebook's, else None (every code applied)."""
+    if codebook is not None:
+        known = list(codebook.ids)
+        if codes is not None:
+            bad = [c for c in codes if c not in known]
+            if bad:
+                raise AgreementError([problem("E604", field="codes", code=c, where="", known=", ".join(known)) for c in bad])
+        return list(codes) if codes is not None else known
+    if codes is not None:
+        applied = set()
+        for c in inputs:
+            applied |= set(c.codings["code"].astype(str)) if len(c.codings) else set()
+        bad = [c for c in codes if c not in applied]
+        if bad and len(bad) == len(list(codes)):
+            raise AgreementError([problem("E604", field="codes", code=c, where=" (no analyst used it)", known=", ".join(sorted(applied))) for c in bad])
+    return codes
+
+
+def _add_interval(stats: pd.DataFrame, ratings: Ratings, *, cluster: str, replicates: int, seed: int,
+                  level: float) -> dict[str, str]:
+    """Insert ``alpha_low``/``alpha_high`` after ``alpha`` in ``stats`` (in place) from
+    :func:`bootstrap_alpha`; return what was resampled, and a warning if it was few documents."""
+    boot = bootstrap_alpha(ratings.values, clusters=ratings.clusters(cluster), replicates=replicates, seed=seed,
+                           level=level, codes=list(ratings.codes))
+    low = dict(zip(boot["code"], boot["alpha_low"]))
+    high = dict(zip(boot["code"], boot["alpha_high"]))
+    is_mean = stats["scope"] == "mean of codes"
+    stats.insert(stats.columns.get_loc("alpha") + 1, "alpha_low", [np.nan if m else low[c] for c, m in zip(stats["code"], is_mean)])
+    stats.insert(stats.columns.get_loc("alpha_low") + 1, "alpha_high", [np.nan if m else high[c] for c, m in zip(stats["code"], is_mean)])
+    groups, kind = int(boot["groups"].iloc[0]), str(boot["resampled"].iloc[0])
+    out = {"resampled": f"{groups} {'documents' if kind == 'clusters' else kind}"}
+    if kind == "clusters" and groups < 10:
+        out["warning"] = (
+            f"only {groups} document(s) hold units reviewed by two analysts: the interval from "
+            "resampling documents is rough; cluster='unit' gives one that ignores the nesting"
+        )
+    return out
 
 
 def write_comparison(comparison: AnalystComparison, out: str | os.PathLike[str]) -> list[Path]:

@@ -13,7 +13,7 @@ units any coding inside counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from ..segments import sentences
 if TYPE_CHECKING:  # pragma: no cover
     from ..transcripts import Document
 
-__all__ = ["CLUSTERS", "Ratings", "UNITS", "UNIT_COLUMNS", "ratings_from_codings", "units_table"]
+__all__ = ["CLUSTERS", "Ratings", "UNITS", "UNIT_COLUMNS", "ratings_from_codings", "span_units", "units_table"]
 
 #: The units analysts can be compared on, finest first.
 UNITS: tuple[str, ...] = ("sentence", "turn", "document", "case")
@@ -35,8 +35,9 @@ CLUSTERS: tuple[str, ...] = ("auto", "unit", "document")
 
 #: Columns of a units table, in order.
 UNIT_COLUMNS: tuple[str, ...] = (
-    "unit", "document", "case", "section", "turn", "speaker", "start", "end", "text", "documents",
+    "unit", "document", "case", "section", "turn", "segment", "speaker", "start", "end", "text", "documents",
 )
+
 
 @dataclass(frozen=True)
 class Ratings:
@@ -111,7 +112,8 @@ def units_table(
         Columns :data:`UNIT_COLUMNS`, sorted by document and start (cases by case id).
         ``documents`` lists the unit's documents (``;``-separated for a case); for document
         and case units ``text`` is ``""``, ``turn`` is -1 and ``start``/``end`` span the
-        document (-1 for a case).
+        document (-1 for a case). ``segment`` is a sentence's index in its document (as
+        :func:`~casecoder.segments.sentences` numbers it), -1 for other units.
 
     Raises
     ------
@@ -129,25 +131,27 @@ def units_table(
                 turn = turns[seg.turn]
                 if turn.interviewer and not include_interviewer:
                     continue
-                rows.append((doc.id, doc.case, turn.section, seg.turn, turn.speaker, seg.start, seg.end, seg.text, doc.id))
+                rows.append((doc.id, doc.case, turn.section, seg.turn, seg.index, turn.speaker, seg.start, seg.end, seg.text,
+                             doc.id))
     elif unit == "turn":
         for doc in docs:
             for turn in doc.turns:
                 if turn.interviewer and not include_interviewer:
                     continue
-                rows.append((doc.id, doc.case, turn.section, turn.index, turn.speaker, turn.start, turn.end, turn.text, doc.id))
+                rows.append((doc.id, doc.case, turn.section, turn.index, -1, turn.speaker, turn.start, turn.end, turn.text,
+                             doc.id))
     elif unit == "document":
         for doc in docs:
-            rows.append((doc.id, doc.case, "", -1, "", 0, len(doc.text), "", doc.id))
+            rows.append((doc.id, doc.case, "", -1, -1, "", 0, len(doc.text), "", doc.id))
     else:
         by_case: dict[str, list[str]] = {}
         for doc in docs:
             by_case.setdefault(doc.case, []).append(doc.id)
         for case in sorted(by_case):
-            rows.append(("", case, "", -1, "", -1, -1, "", ";".join(sorted(by_case[case]))))
+            rows.append(("", case, "", -1, -1, "", -1, -1, "", ";".join(sorted(by_case[case]))))
     table = pd.DataFrame(rows, columns=list(UNIT_COLUMNS[1:]))
     table.insert(0, "unit", np.arange(len(table), dtype=np.int64))
-    for col in ("turn", "start", "end"):
+    for col in ("turn", "segment", "start", "end"):
         table[col] = table[col].astype("int64")
     return table
 
@@ -215,15 +219,47 @@ def ratings_from_codings(
     codings = list(codings)
     if len(codings) < 2:
         raise AgreementError(problem("E601", count=len(codings)))
+    names = _analyst_names(codings, analysts)
+    unit_docs = units["documents"].astype(str).to_numpy()
+    all_docs = sorted({d for ds in unit_docs for d in ds.split(";") if d})
+    reviewed_sets = _reviewed_sets(codings, names, reviewed, all_docs)
+    _check_documents(codings, names, reviewed_sets, all_docs)
+    codes = list(codes) if codes is not None else _applied_codes(codings)
+    code_index = {c: k for k, c in enumerate(codes)}
+    values = np.full((len(units), len(names), len(codes)), np.nan)
+    notes_rows: list[dict[str, Any]] = []
+    unmapped_rows: list[dict[str, Any]] = []
+    for a, (table, name, rev) in enumerate(zip(codings, names, reviewed_sets)):
+        if unit == "case":
+            covered = np.array([all(d in rev for d in ds.split(";")) for ds in unit_docs], dtype=bool)
+        else:
+            covered = np.array([d in rev for d in unit_docs], dtype=bool)
+        values[covered, a, :] = 0.0
+        if len(table):
+            _rate_analyst(values[:, a, :], table, name, covered, units, unit, float(min_overlap), code_index,
+                          notes_rows, unmapped_rows)
+    notes = pd.DataFrame(notes_rows, columns=["unit", "analyst", "code", "note"]).drop_duplicates()
+    notes = notes.sort_values(["unit", "code", "analyst", "note"], kind="mergesort").reset_index(drop=True)
+    unmapped = pd.DataFrame(unmapped_rows, columns=_UNMAPPED_COLUMNS)
+    unmapped = unmapped.sort_values(["analyst", "document", "start", "end", "code"], kind="mergesort").reset_index(drop=True)
+    return Ratings(values, units.reset_index(drop=True), tuple(names), tuple(codes), unit, notes, unmapped, float(min_overlap))
+
+
+def _analyst_names(codings: Sequence[pd.DataFrame], analysts: Sequence[str] | None) -> list[str]:
+    """The analysts' names, given or read from the tables; E617 for a name used twice."""
     names = list(analysts) if analysts is not None else [_analyst_name(c) or f"analyst{i + 1}" for i, c in enumerate(codings)]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         if name in seen:
             raise AgreementError(problem("E617", analyst=name, first=f"input {seen[name] + 1}", second=f"input {i + 1}"))
         seen[name] = i
-    unit_docs = units["documents"].astype(str).to_numpy()
-    all_docs = sorted({d for ds in unit_docs for d in ds.split(";") if d})
-    doc_set = set(all_docs)
+    return names
+
+
+def _reviewed_sets(codings: Sequence[pd.DataFrame], names: Sequence[str],
+                   reviewed: Sequence[Iterable[str] | None] | None, all_docs: Sequence[str]) -> list[set[str]]:
+    """Per analyst, the documents reviewed: as given, else every document for machine codings,
+    else the documents the table names (E605 for an empty table, which names none)."""
     reviewed_sets: list[set[str]] = []
     for i, table in enumerate(codings):
         given = None if reviewed is None else reviewed[i]
@@ -236,6 +272,14 @@ def ratings_from_codings(
             reviewed_sets.append(set(all_docs))
         else:
             reviewed_sets.append(set(table["document"].astype(str)))
+    return reviewed_sets
+
+
+def _check_documents(codings: Sequence[pd.DataFrame], names: Sequence[str], reviewed_sets: Sequence[set[str]],
+                     all_docs: Sequence[str]) -> None:
+    """E603 for every coding of a document that is not among the units; E602 if no document
+    was reviewed by two analysts."""
+    doc_set = set(all_docs)
     problems: list[Problem] = []
     for i, table in enumerate(codings):
         counts = table["document"].astype(str).value_counts() if len(table) else pd.Series(dtype="int64")
@@ -243,66 +287,103 @@ def ratings_from_codings(
             problems.append(problem("E603", field=names[i], document=doc, count=int(counts[doc]), total=len(all_docs)))
     if problems:
         raise AgreementError(problems)
-    shared = [d for d in all_docs if sum(d in r for r in reviewed_sets) >= 2]
-    if not shared:
+    if not any(sum(d in r for r in reviewed_sets) >= 2 for d in all_docs):
         detail = "; ".join(f"{n}: {', '.join(sorted(r)) or 'none'}" for n, r in zip(names, reviewed_sets))
         raise AgreementError(problem("E602", detail=detail))
-    if codes is None:
-        applied: set[str] = set()
-        for table in codings:
-            if len(table):
-                applied |= set(table.loc[table["status"].astype(str) == "coded", "code"].astype(str))
-        codes = sorted(applied)
-    codes = list(codes)
-    code_index = {c: k for k, c in enumerate(codes)}
-    n_units = len(units)
-    values = np.full((n_units, len(names), len(codes)), np.nan)
-    notes_rows: list[dict[str, Any]] = []
-    unmapped_rows: list[dict[str, Any]] = []
-    for a, (table, name, rev) in enumerate(zip(codings, names, reviewed_sets)):
-        if unit == "case":
-            covered = np.array([all(d in rev for d in ds.split(";")) for ds in unit_docs], dtype=bool)
-        else:
-            covered = np.array([d in rev for d in unit_docs], dtype=bool)
-        values[covered, a, :] = 0.0
-        if not len(table):
+
+
+def _applied_codes(codings: Sequence[pd.DataFrame]) -> list[str]:
+    """Every code some analyst applied (status ``coded``), sorted."""
+    applied: set[str] = set()
+    for table in codings:
+        if len(table):
+            applied |= set(table.loc[table["status"].astype(str) == "coded", "code"].astype(str))
+    return sorted(applied)
+
+
+def _rate_analyst(values: np.ndarray, table: pd.DataFrame, name: str, covered: np.ndarray, units: pd.DataFrame,
+                  unit: str, min_overlap: float, code_index: Mapping[str, int],
+                  notes_rows: list[dict[str, Any]], unmapped_rows: list[dict[str, Any]]) -> None:
+    """Set one analyst's 1s in ``values`` (units x codes, a view), and collect their notes and
+    the codings that fell on no unit, with why."""
+    t = table.reset_index(drop=True)
+    status = t["status"].astype(str).to_numpy() if "status" in t else np.full(len(t), "coded")
+    row_codes = t["code"].astype(str).to_numpy()
+    in_codes = np.array([c in code_index for c in row_codes], dtype=bool)
+    unit_of_row, row_of_unit, why = _map_rows(t, units, unit, min_overlap)
+    coded = (status == "coded") & in_codes
+    hit = coded[row_of_unit]
+    u_hit = unit_of_row[hit]
+    r_hit = row_of_unit[hit]
+    k_hit = np.array([code_index[c] for c in row_codes[r_hit]], dtype=np.int64)
+    ok = covered[u_hit]
+    values[u_hit[ok], k_hit[ok]] = 1.0
+    mapped_rows = set(r_hit[ok].tolist())
+    not_reviewed = set(r_hit[~ok].tolist())
+    for r in np.nonzero(coded)[0]:
+        if r in mapped_rows:
             continue
-        t = table.reset_index(drop=True)
-        status = t["status"].astype(str).to_numpy() if "status" in t else np.full(len(t), "coded")
-        row_codes = t["code"].astype(str).to_numpy()
-        in_codes = np.array([c in code_index for c in row_codes], dtype=bool)
-        unit_of_row, row_of_unit, why = _map_rows(t, units, unit, float(min_overlap))
-        coded = (status == "coded") & in_codes
-        hit = coded[row_of_unit]
-        u_hit = unit_of_row[hit]
-        r_hit = row_of_unit[hit]
-        k_hit = np.array([code_index[c] for c in row_codes[r_hit]], dtype=np.int64)
-        ok = covered[u_hit]
-        values[u_hit[ok], a, k_hit[ok]] = 1.0
-        mapped_rows = set(r_hit[ok].tolist())
-        not_reviewed = set(r_hit[~ok].tolist())
-        for r in np.nonzero(coded)[0]:
-            if r in mapped_rows:
-                continue
-            reason = "document not reviewed by this analyst" if r in not_reviewed else why[r]
-            unmapped_rows.append({
-                "analyst": name, "document": str(t.at[r, "document"]), "start": int(t.at[r, "start"]),
-                "end": int(t.at[r, "end"]), "code": row_codes[r], "text": str(t.at[r, "text"]) if "text" in t else "",
-                "why": reason,
-            })
-        if "note" in t:
-            note = t["note"].fillna("").astype(str).to_numpy()
-            has_note = (note[row_of_unit] != "") & in_codes[row_of_unit]
-            for u, r in zip(unit_of_row[has_note], row_of_unit[has_note]):
-                notes_rows.append({"unit": int(u), "analyst": name, "code": row_codes[r], "note": note[r]})
-    notes = pd.DataFrame(notes_rows, columns=["unit", "analyst", "code", "note"]).drop_duplicates()
-    notes = notes.sort_values(["unit", "code", "analyst", "note"], kind="mergesort").reset_index(drop=True)
-    unmapped = pd.DataFrame(unmapped_rows, columns=_UNMAPPED_COLUMNS)
-    unmapped = unmapped.sort_values(["analyst", "document", "start", "end", "code"], kind="mergesort").reset_index(drop=True)
-    return Ratings(values, units.reset_index(drop=True), tuple(names), tuple(codes), unit, notes, unmapped, float(min_overlap))
+        reason = "document not reviewed by this analyst" if r in not_reviewed else why[r]
+        unmapped_rows.append({
+            "analyst": name, "document": str(t.at[r, "document"]), "start": int(t.at[r, "start"]),
+            "end": int(t.at[r, "end"]), "code": row_codes[r], "text": str(t.at[r, "text"]) if "text" in t else "",
+            "why": reason,
+        })
+    if "note" in t:
+        note = t["note"].fillna("").astype(str).to_numpy()
+        has_note = (note[row_of_unit] != "") & in_codes[row_of_unit]
+        for u, r in zip(unit_of_row[has_note], row_of_unit[has_note]):
+            notes_rows.append({"unit": int(u), "analyst": name, "code": row_codes[r], "note": note[r]})
 
 
-def _map_rows(table: pd.DataFrame, units: pd.DataFrame, unit: str, min_overlap: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def span_units(
+    spans: pd.DataFrame, units: pd.DataFrame, unit: str = "sentence", *, min_overlap: float = 0.0,
+    empty_counts: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which units each span counts for: the mapping :func:`ratings_from_codings` uses.
+
+    Unit of analysis: a row of ``units`` (see :func:`units_table`). A span counts for every
+    unit of its document it overlaps by at least one code point (with ``min_overlap``, only
+    those it covers that share of); for case units, for its document's case.
+
+    Parameters
+    ----------
+    spans : DataFrame
+        Columns ``document``, ``start``, ``end`` (code points into the document's text).
+    units : DataFrame
+        From :func:`units_table`.
+    unit : str
+        The kind of the units (one of :data:`UNITS`).
+    min_overlap : float
+        Share of a unit a span must cover to count for it (0: any overlap).
+    empty_counts : bool
+        Count an empty span (``start == end``) for the unit it sits in, taking it as
+        ``[start, start + 1)`` (the rule of :func:`casecoder.segments.overlapping`); by default
+        an empty span counts for none, as in the comparison of analysts.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Pairs, one per span and unit it counts for: the unit's ``unit`` number and the span's
+        row position in ``spans``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> units = pd.DataFrame({"unit": [0, 1], "document": "a", "start": [0, 10], "end": [10, 20],
+    ...                       "documents": "a"})
+    >>> spans = pd.DataFrame({"document": ["a", "a"], "start": [5, 12], "end": [15, 12]})
+    >>> [a.tolist() for a in span_units(spans, units)]
+    [[0, 1], [0, 0]]
+    >>> [a.tolist() for a in span_units(spans, units, empty_counts=True)]
+    [[0, 1, 1], [0, 0, 1]]
+    """
+    unit_of_row, row_of_unit, _ = _map_rows(spans, units, unit, float(min_overlap), empty_counts=empty_counts)
+    return unit_of_row, row_of_unit
+
+
+def _map_rows(table: pd.DataFrame, units: pd.DataFrame, unit: str, min_overlap: float, *,
+              empty_counts: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Pairs (unit index, row index) for every coding row and unit it counts for.
 
     Returns the unit indices, the row indices, and per row a reason used when it maps nowhere.
@@ -333,6 +414,8 @@ def _map_rows(table: pd.DataFrame, units: pd.DataFrame, unit: str, min_overlap: 
         u_start = group["start"].to_numpy(dtype=np.int64)
         u_end = group["end"].to_numpy(dtype=np.int64)
         s, e = starts[rows], ends[rows]
+        if empty_counts:
+            e = np.maximum(e, s + 1)  # an empty span stands for the character it sits before
         if unit == "document":
             ok = (e > s) | (len(u_ids) > 0)
             unit_parts.append(np.repeat(u_ids[:1], ok.sum()))
