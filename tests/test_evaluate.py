@@ -253,7 +253,7 @@ def test_evaluate_cli_prints_and_writes(tmp_path, capsys, monkeypatch):
     (doc,) = read_corpus([folder])
     seg = next(s for s in sentences(doc) if "joint venture" in s.text)
     write_codings(pd.DataFrame([{**row(A, 4, "partnerships"), "start": seg.start, "end": seg.end}]), tmp_path / "c.csv")
-    args = ["evaluate", str(tmp_path / "c.csv"), str(tmp_path / "gold.csv"), "--transcripts", str(folder),
+    args = ["evaluate", str(tmp_path / "c.csv"), str(tmp_path / "gold.csv"), str(folder),
             "--codebook", str(ROOT / "codebook.yaml"), "--level", "all", "--out", str(tmp_path / "out")]
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -264,5 +264,5 @@ def test_evaluate_cli_prints_and_writes(tmp_path, capsys, monkeypatch):
     first = (tmp_path / "out" / "scores_turn.csv").read_bytes()
     assert main(args) == 0
     assert (tmp_path / "out" / "scores_turn.csv").read_bytes() == first  # byte-identical rerun
-    assert main(["evaluate", str(tmp_path / "c.csv"), str(tmp_path / "nope.csv"), "--transcripts", str(folder)]) == 2
+    assert main(["evaluate", str(tmp_path / "c.csv"), str(tmp_path / "nope.csv"), str(folder)]) == 2
     assert "[E451]" in capsys.readouterr().err

@@ -396,7 +396,7 @@ def transcripts(tmp_path):
 
 
 def run_cli(tmp_path, transcripts, *args):
-    return main(["override", *args, "--transcripts", str(transcripts), "--codebook", str(ROOT / "codebook.yaml"),
+    return main(["override", *args, str(transcripts), "--codebook", str(ROOT / "codebook.yaml"),
                  "--file", str(tmp_path / "ov" / "alice.yaml")])
 
 
@@ -508,7 +508,7 @@ def test_overrides_analyst_names_of_people_are_fine(name, tmp_path):
 def test_overrides_cli_refuses_an_escaping_analyst_name(tmp_path, transcripts, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code = main(["override", "add", "oldham", "jump off that cliff", "considered_risk", "--note", "x",
-                 "--analyst", "../../escaped", "--transcripts", str(transcripts),
+                 "--analyst", "../../escaped", str(transcripts),
                  "--codebook", str(ROOT / "codebook.yaml")])
     assert code == 2 and "[E417]" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews"]

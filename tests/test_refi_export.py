@@ -175,7 +175,7 @@ def test_refi_cli_round_trip(tmp_path, capsys):
         "  - {id: involve_residents, label: Involve residents, definition: d}\n"
         "  - {id: co_design, label: Co-design, definition: d, parent: involve_residents}\n", encoding="utf-8")
     cb = str(tmp_path / "codebook.yaml")
-    assert main(["export-qdpx", str(tmp_path / "t"), "--codings", str(tmp_path / "codings.csv"), "--codebook", cb,
+    assert main(["export-qdpx", str(tmp_path / "codings.csv"), str(tmp_path / "t"), "--codebook", cb,
                  "--out", str(tmp_path / "p.qdpx")]) == 0
     assert main(["export-qdc", "--codebook", cb, "--out", str(tmp_path / "c.qdc")]) == 0
     assert main(["import-qdpx", str(tmp_path / "p.qdpx"), "--codebook", cb, "--out", str(tmp_path / "in.csv"),

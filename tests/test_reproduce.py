@@ -231,7 +231,7 @@ def test_reproduce_matrix_command_writes_csv_and_parquet(study, codings_file, tm
     assert pd.read_parquet(tmp_path / "m.parquet").set_index("case").loc["south"].tolist() == [0, 1]
     by = tmp_path / "by.csv"
     assert main(["matrix", str(codings_file), "--codebook", cb, "--value", "presence",
-                 "--transcripts", str(study / "data/interviews"), "--by", "council_type", "--out", str(by)]) == 0
+                 str(study / "data/interviews"), "--by", "council_type", "--out", str(by)]) == 0
     assert pd.read_csv(by, index_col=0).loc["all"].tolist() == [2, 2]
     fw = tmp_path / "fw.csv"
     assert main(["matrix", str(codings_file), "--codebook", cb, "--framework", "1", "--out", str(fw)]) == 0
@@ -240,7 +240,7 @@ def test_reproduce_matrix_command_writes_csv_and_parquet(study, codings_file, tm
 
 def test_reproduce_chart_command_writes_png_and_svg(study, codings_file, tmp_path):
     cb = str(study / "codebook.yaml")
-    assert main(["chart", str(codings_file), "--codebook", cb, "--transcripts", str(study / "data/interviews"),
+    assert main(["chart", str(codings_file), "--codebook", cb, str(study / "data/interviews"),
                  "--by", "council_type", "--out", str(tmp_path / "c" / "chart")]) == 0
     assert (tmp_path / "c" / "chart.png").stat().st_size > 1000 and (tmp_path / "c" / "chart.svg").is_file()
 

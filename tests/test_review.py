@@ -522,7 +522,7 @@ def cli_inputs(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def test_review_cli_builds_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     interviews, book, _ = cli_inputs(tmp_path)
-    code = main(["review", str(tmp_path / "good.csv"), "--transcripts", str(interviews), "--codebook", str(book),
+    code = main(["review", str(tmp_path / "good.csv"), str(interviews), "--codebook", str(book),
                  "--out", str(tmp_path / "site")])
     assert code == 0
     assert (tmp_path / "site/documents/oldham.html").is_file()
@@ -531,7 +531,7 @@ def test_review_cli_builds_site(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_review_cli_missing_document_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     interviews, book, table = cli_inputs(tmp_path)
-    code = main(["review", str(table), "--transcripts", str(interviews), "--codebook", str(book),
+    code = main(["review", str(table), str(interviews), "--codebook", str(book),
                  "--out", str(tmp_path / "site")])
     err = capsys.readouterr().err
     assert code == 2

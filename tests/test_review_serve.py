@@ -281,7 +281,7 @@ def test_review_serve_command_serves_refuses_and_leaves_no_files(tmp_path: Path)
     run = [sys.executable, "-m", "casecoder"]
     subprocess.run([*run, "code", str(folder), "--codebook", str(book), "--out", str(codings)], env=env, check=True,
                    capture_output=True)
-    proc = subprocess.Popen([*run, "review", str(codings), "--transcripts", str(folder), "--codebook", str(book),
+    proc = subprocess.Popen([*run, "review", str(codings), str(folder), "--codebook", str(book),
                              "--serve", "--analyst", "alice", "--overrides", str(tmp_path / "alice.yaml")],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -313,6 +313,6 @@ def test_review_serve_command_refuses_remote_host(tmp_path: Path, capsys) -> Non
     book = tmp_path / "codebook.yaml"
     book.write_text("codes:\n  - id: innovative_culture\n    label: Culture\n    phrases: [culture]\n", encoding="utf-8")
     assert main(["code", str(folder), "--codebook", str(book), "--out", str(tmp_path / "c.csv")]) == 0
-    assert main(["review", str(tmp_path / "c.csv"), "--transcripts", str(folder), "--codebook", str(book), "--serve",
+    assert main(["review", str(tmp_path / "c.csv"), str(folder), "--codebook", str(book), "--serve",
                  "--analyst", "alice", "--host", "0.0.0.0"]) == 2
     assert "[E812]" in capsys.readouterr().err

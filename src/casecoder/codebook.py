@@ -45,6 +45,7 @@ import yaml
 
 from ._yaml import KEY, Lines, error_place, load_with_lines
 from .errors import CodebookError, Problem, problem
+from .io import atomic_write_text
 from .transcripts import DEFAULT_CASE_KEY, FrozenMap
 
 __all__ = [
@@ -54,8 +55,10 @@ __all__ = [
     "Codebook",
     "Exclusion",
     "TokenPattern",
+    "codebook_yaml",
     "load_codebook",
     "parse_codebook",
+    "write_codebook",
 ]
 
 #: The ``settings`` a codebook may hold: key -> (the type of its value, what it means).
@@ -554,3 +557,58 @@ def _check_patterns(checks: list[Any], path: str, lines: Lines) -> list[Problem]
         except (ValueError, TypeError, KeyError) as exc:
             out.append(problem("E109", path=path, line=lines(*where), field=_field(*where), error=str(exc)))
     return out
+
+
+def codebook_yaml(codebook: Codebook) -> str:
+    """A codebook as the text of a ``codebook.yaml``: settings, then each code's id, label,
+    rules, parent, colour and phrases (what a REFI-QDA codebook can carry).
+
+    Parameters
+    ----------
+    codebook : Codebook
+
+    Returns
+    -------
+    str
+        YAML that :func:`parse_codebook` reads back to the same codes.
+
+    Examples
+    --------
+    >>> book = Codebook(codes=(Code(id="listen", label="Listen", phrases=("listen",)),))
+    >>> print(codebook_yaml(book), end="")
+    codes:
+    - id: listen
+      label: Listen
+      phrases:
+      - listen
+    >>> parse_codebook(codebook_yaml(book), validate_patterns=False).codes == book.codes
+    True
+    """
+    codes = []
+    for c in codebook.codes:
+        item: dict[str, Any] = {"id": c.id, "label": c.label}
+        for key in ("definition", "include", "exclude", "parent", "color"):
+            value = getattr(c, key, None)
+            if value:
+                item[key] = value
+        if c.phrases:
+            item["phrases"] = list(c.phrases)
+        codes.append(item)
+    data: dict[str, Any] = {"codes": codes}
+    if codebook.settings:
+        data = {"settings": dict(codebook.settings), **data}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_codebook(codebook: Codebook, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`codebook_yaml` of ``codebook`` to ``path``, atomically.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "codebook.yaml"
+    >>> book = Codebook(codes=(Code(id="listen", label="Listen"),))
+    >>> load_codebook(write_codebook(book, out)).ids
+    ('listen',)
+    """
+    return atomic_write_text(path, codebook_yaml(codebook))

@@ -23,13 +23,17 @@ Nothing here knows about councils or this study: any codebook, any corpus.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from .errors import FindingsError, problem
+from .io import atomic_path
 from .schema import validate_codings
+from .transcripts import load_cases
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
@@ -39,12 +43,14 @@ __all__ = [
     "MISSING_ATTRIBUTE",
     "VALUES",
     "case_attributes",
+    "read_case_list",
     "code_matrix",
     "filter_codings",
     "framework_matrix",
     "segment_counts",
     "subtotals",
     "supporting_segments",
+    "write_matrix",
 ]
 
 #: The kinds of cell :func:`code_matrix` can compute.
@@ -475,4 +481,87 @@ def subtotals(
     out.index.name = by
     if total:
         out.loc["all"] = matrix.sum()
+    return out
+
+
+def read_case_list(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The case list of a ``cases.csv`` (columns ``file``, ``case`` and case attributes).
+
+    Parameters
+    ----------
+    path : path
+        The CSV, read by :func:`casecoder.transcripts.load_cases`.
+
+    Returns
+    -------
+    DataFrame
+        One row per case, in the order the file first names it (the order a researcher wants
+        the cases shown in), indexed by ``case``; columns the attributes (``""`` where a row
+        lacks one).
+
+    Raises
+    ------
+    TranscriptError
+        The file cannot be read (E012).
+    FindingsError
+        E510 when the file names no case.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "cases.csv"
+    >>> _ = f.write_text("file,case,type\\nb.md,Zürich,city\\na.md,Aarau,town\\n", encoding="utf-8")
+    >>> read_case_list(f).to_dict("index")
+    {'Zürich': {'type': 'city'}, 'Aarau': {'type': 'town'}}
+    """
+    attrs: dict[str, dict[str, str]] = {}
+    for row in load_cases(path).values():
+        attrs.setdefault(row["case"], {k: v for k, v in row.items() if k != "case"})
+    if not attrs:
+        raise FindingsError(problem("E510", path=path))
+    return pd.DataFrame(list(attrs.values()), index=pd.Index(list(attrs), name="case")).fillna("")
+
+
+def write_matrix(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a matrix (cases x codes, or a framework matrix) as CSV or Parquet, atomically.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Indexed by case.
+    path : path
+        ``.csv`` (the index as the first column) or ``.parquet`` (the index as a ``case``
+        column of strings).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    FindingsError
+        E508 for another suffix; nothing is written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> table = pd.DataFrame({"listen": [2, 0]}, index=pd.Index(["north", "south"], name="case"))
+    >>> out = write_matrix(table, pathlib.Path(tempfile.mkdtemp()) / "m.csv")
+    >>> print(out.read_text(encoding="utf-8"), end="")
+    case,listen
+    north,2
+    south,0
+    """
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise FindingsError(problem("E508", path=out, option="output format", value=suffix or "(none)",
+                                    choices=".csv, .parquet"))
+    with atomic_path(out) as tmp:
+        if suffix == ".parquet":
+            frame = table.copy()
+            frame.index = frame.index.map(str)
+            frame.reset_index(names="case").to_parquet(tmp, index=False)
+        else:
+            table.to_csv(tmp, encoding="utf-8", lineterminator="\n")
     return out

@@ -39,6 +39,7 @@ import yaml
 
 from ._yaml import error_place
 from .errors import CasecoderWarning, Problem, TranscriptError, problem
+from .io import atomic_dir
 
 __all__ = [
     "DEFAULT_CASE_KEY",
@@ -54,6 +55,7 @@ __all__ = [
     "load_cases",
     "read_corpus",
     "read_document",
+    "write_transcripts",
 ]
 
 #: Word writes ``~$name.docx`` beside a document while it is open: a lock file, never a transcript.
@@ -815,3 +817,31 @@ def read_corpus(paths: Iterable[str | Path] | str | Path, *, case_key: str = DEF
         raise TranscriptError(problems)
     warn_unmatched_cases(cache, seen)
     return sorted(docs, key=lambda d: d.id)
+
+
+def write_transcripts(
+    documents: Iterable[Document],
+    folder: str | Path,
+    *,
+    case_key: str = DEFAULT_CASE_KEY,
+) -> Path:
+    """Write documents as ``.txt`` transcripts that :func:`read_corpus` reads back.
+
+    Each file is ``<id>.txt``: front matter holding the case under ``case_key`` and the
+    document's scalar metadata, then the text. The folder is written beside its destination
+    and renamed into place when complete.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "texts"
+    >>> doc = document_from_text("a", "Lead: We listened.\\n", case="Nørre")
+    >>> [d.case for d in read_corpus(write_transcripts([doc], out, case_key="site"), case_key="site")]
+    ['Nørre']
+    """
+    with atomic_dir(folder) as tmp:
+        for doc in documents:
+            scalars = {k: v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
+            header = yaml.safe_dump({case_key: doc.case, **scalars}, allow_unicode=True, sort_keys=True)
+            (Path(tmp) / f"{doc.id}.txt").write_bytes(f"---\n{header}---\n{doc.text}".encode())
+    return Path(folder)

@@ -45,10 +45,10 @@ A typical study (each step writes plain files you can open, diff and re-run):
   casecoder init my-study                                          a new study folder
   casecoder validate --codebook codebook.yaml transcripts/     check the inputs first
   casecoder code transcripts/ --out codings.csv --jobs 2          code every sentence
-  casecoder review codings.csv --transcripts transcripts/ --out review/
+  casecoder review codings.csv transcripts/ --out review/
                                                        read the coding in a browser
   casecoder override add interview-03 "we went door to door" involve_residents \\
-      --note "listening to residents" --analyst alex --transcripts transcripts/
+      transcripts/ --note "listening to residents" --analyst alex
                                                        correct the machine
   casecoder code transcripts/ --overrides overrides/alex.yaml --out codings.csv
   casecoder matrix codings.csv --value presence --out matrix.csv   cases x codes
@@ -56,7 +56,11 @@ A typical study (each step writes plain files you can open, diff and re-run):
   casecoder cooccurrence codings.csv --unit turn --out cooccurrence/   codes coded together
   casecoder compare auto overrides/alex.yaml --transcripts transcripts/ --out agreement/
                                                        machine vs reviewed coding
-  casecoder export-qdpx transcripts/ --codings codings.csv --out study.qdpx   to NVivo & co.
+  casecoder export-qdpx codings.csv transcripts/ --out study.qdpx   to NVivo & co.
+
+One grammar: the codings a command reads come first; transcripts are PATH... after them
+(compare, whose arguments are all codings, takes --transcripts PATH...); --codebook,
+--case-key, --out, --jobs and --no-progress mean the same everywhere.
 
 The shipped study, end to end: casecoder reproduce --out out/
 
@@ -109,7 +113,15 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 a check failed, 2 bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse hands an optional PATH... its (empty) share as soon as the codings before it
+        # are read, so transcripts written after an option ("matrix c.csv --by type data/")
+        # come back unparsed here: they belong to PATH..., as the grammar says.
+        if isinstance(getattr(args, "paths", None), list) and not any(e.startswith("-") for e in extra):
+            args.paths = [*args.paths, *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not hasattr(args, "func"):
         parser.print_help()
         return 2

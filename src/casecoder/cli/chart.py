@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import UsageError, problem
+from . import _options
 from .matrix import add_input_arguments, load_inputs
 
 HELP = """\
@@ -14,7 +15,7 @@ most to fewest (ties in codebook order), each bar labelled with its count, the a
 from 0 to the number of cases. Labels are the codebook's, in full.
 
 --by ATTR stacks each bar by a case attribute (e.g. council_type; needs --cases or
---transcripts). The filters (--section, --speaker, --document, --source, --status) are those of
+the transcripts PATH...). The filters (--section, --speaker, --document, --source, --status) are those of
 `casecoder matrix`: e.g. --section "Leadership actions with the greatest impact" charts the key
 actions only.
 
@@ -23,7 +24,7 @@ the same bytes.
 
 examples:
   casecoder chart codings.csv --out chart
-  casecoder chart codings.csv --transcripts data/interviews --by council_type \\
+  casecoder chart codings.csv data/interviews --by council_type \\
       --title "Key leadership actions identified in case studies" --out chart-by-type
 """
 
@@ -37,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_arguments(p)
-    p.add_argument("--out", required=True, help="output path without suffix; writes OUT.png and OUT.svg")
+    _options.out(p, "output path without suffix; writes OUT.png and OUT.svg", required=True)
     p.add_argument("--title", default="Cases taking each code", help="chart title (default: %(default)s)")
     p.add_argument("--source-line", default=None, help="a source line printed under the chart")
     p.add_argument("--by", metavar="ATTR", help="stack the bars by this case attribute")
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     cases = inp["cases"]
     if args.by and (cases is None or args.by not in cases.columns):
         found = "none" if cases is None else (", ".join(cases.columns) or "none")
-        raise UsageError(problem("E901", field="--by", message=f"no case attribute '{args.by}' (attributes: {found}); give --cases or --transcripts"))
+        raise UsageError(problem("E901", field="--by", message=f"no case attribute '{args.by}' (attributes: {found}); give --cases or the transcripts (PATH...)"))
     presence = code_matrix(inp["codings"], inp["codebook"], cases=cases, value="presence", where=str(args.codings), **inp["filters"])
     fig = chart_cases_per_code(
         presence,

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..pipeline import code_files
-from ..errors import problem
+from . import _options
 
 HELP = """\
 Code every sentence of the transcripts with the codebook's phrases and token patterns and
@@ -27,16 +27,6 @@ examples:
 """
 
 
-def _jobs(value: str) -> int:
-    try:
-        jobs = int(value)
-    except ValueError:
-        jobs = 0
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(str(problem("E306", found=repr(value)).message))
-    return jobs
-
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``code`` command."""
     p = sub.add_parser(
@@ -45,14 +35,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript files or folders")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
+    _options.transcripts(p)
+    _options.codebook(p)
     p.add_argument("--overrides", nargs="+", default=[], metavar="FILE", help="analysts' overrides files, applied after coding")
-    p.add_argument("--out", default="codings.csv", help="output .csv or .parquet (default: %(default)s)")
-    p.add_argument("--jobs", type=_jobs, default=1, help="worker processes (default: %(default)s)")
+    _options.out(p, "output .csv or .parquet", default="codings.csv")
+    _options.jobs(p)
     p.add_argument("--code-interviewer", action="store_true", help="code interviewer turns too")
-    p.add_argument("--case-key", default=None, help="front-matter key naming the case (default: the codebook's settings.case_key, else 'council')")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _options.case_key(p)
+    _options.no_progress(p)
     p.set_defaults(func=run)
 
 

@@ -6,6 +6,7 @@ import argparse
 import math
 
 from ..errors import UsageError, problem
+from . import _options
 
 HELP = """\
 Compare two or more analysts' codings of the same transcripts, unit by unit (sentences by
@@ -48,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="one analyst's coding each (see above)")
+    _options.codings(p, nargs="+", help="one analyst's coding each (see above)")
+    _options.transcripts_option(p)
     p.add_argument("--unit", default="sentence", choices=UNITS, help="unit of comparison (default: %(default)s)")
     p.add_argument("--codes", default=None, help="comma-separated code ids to compare (default: the codebook's)")
     p.add_argument("--min-overlap", type=float, default=0.0, help="share of a unit a coding must cover (default: any overlap)")
@@ -56,10 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates for alpha's interval; 0 skips (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
     p.add_argument("--cluster", default="auto", choices=CLUSTERS, help="what the bootstrap resamples; auto: documents for sentence/turn units (default: %(default)s)")
-    p.add_argument("--transcripts", default="data/interviews", help="transcript folder (default: %(default)s)")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
-    p.add_argument("--out", default="compare-out", help="output folder (default: %(default)s)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes for the coder (default: %(default)s)")
+    _options.codebook(p)
+    _options.case_key(p)
+    _options.out(p, "output folder", default="compare-out")
+    _options.jobs(p)
     p.set_defaults(func=run)
 
 
@@ -74,16 +76,16 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import read_transcripts
     from ..sources import load_codings
 
-    if len(args.inputs) < 2:
+    if len(args.codings) < 2:
         from ..errors import AgreementError
 
-        raise AgreementError(problem("E601", count=len(args.inputs)))
+        raise AgreementError(problem("E601", count=len(args.codings)))
     if args.replicates < 0:
         raise UsageError(problem("E901", field="--replicates", message="--replicates must be 0 or more"))
     codebook = load_codebook(args.codebook)
-    documents = read_transcripts(args.transcripts, codebook)
+    documents = read_transcripts(args.paths, codebook, case_key=args.case_key)
     codes = [c.strip() for c in args.codes.split(",") if c.strip()] if args.codes else None
-    inputs = load_codings(args.inputs, documents, codebook=codebook, jobs=args.jobs)
+    inputs = load_codings(args.codings, documents, codebook=codebook, jobs=args.jobs)
     # what a reader left out (a .qdpx source matching no transcript, ...): once per file
     shown: set[tuple[str, str]] = set()
     for c in inputs:

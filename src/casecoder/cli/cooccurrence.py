@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import _options
+
 HELP = """\
 Count, for every pair of codes, the units coded with both: sentences (the default), turns,
 documents or cases. Only codings with status 'coded' count. The diagonal holds the units coded
@@ -37,10 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("codings", metavar="CODINGS", help="codings file (.csv or .parquet)")
+    _options.codings(p)
     p.add_argument("--unit", choices=UNITS, default="sentence", help="what two codes must share (default: %(default)s)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the tables and the heatmap into")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file: code order and labels (default: %(default)s)")
+    _options.out(p, "folder to write the tables and the heatmap into", required=True)
+    _options.codebook(p, help="codebook file: code order and labels")
     p.add_argument("--value", choices=("jaccard", "conditional"), default="jaccard",
                    help="what colours the heatmap's cells (default: %(default)s)")
     p.add_argument("--title", default=None, help="heatmap title (default: 'Codes coded in the same UNIT')")

@@ -9,7 +9,9 @@ from pathlib import Path
 from ..codebook import load_codebook
 from ..evaluate import DEVSET_COLUMNS, LEVELS, evaluate, read_devset, read_gold
 from ..schema import read_codings, write_codings
+from ..errors import UsageError, problem
 from ..pipeline import read_transcripts
+from . import _options
 
 HELP = """\
 Compare codings with a gold coding, unit by unit, and print per-code precision, recall, F1
@@ -26,7 +28,7 @@ the three. Kappa is over every unit of the level in the transcripts.
 
 examples:
   casecoder code data/interviews --out codings.csv
-  casecoder evaluate codings.csv data/gold --level turn --out eval/
+  casecoder evaluate codings.csv data/gold data/interviews --level turn --out eval/
   casecoder evaluate codebook.yaml data/devset/report_sentences.csv --level all
 
 writes (with --out DIR): scores_<level>.csv, errors_<level>.csv, evaluation_<level>.md
@@ -43,10 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("codings", metavar="CODINGS", help="codings table (.csv/.parquet) or a codebook (.yaml) to run")
     p.add_argument("gold", metavar="GOLD", help="gold CSV, folder of gold CSVs, or the devset CSV")
+    _options.transcripts(p, required=False, help="transcripts of the gold (not used for the devset)")
     p.add_argument("--level", choices=(*LEVELS, "all"), default="sentence", help="unit of comparison (default: %(default)s)")
-    p.add_argument("--out", default=None, help="folder for the scores and error lists")
-    p.add_argument("--transcripts", default="data/interviews", help="transcripts of the gold (default: %(default)s; not used for the devset)")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook: the codes to score (default: %(default)s)")
+    _options.out(p, "folder for the scores and error lists")
+    _options.codebook(p, help="codebook: the codes to score")
+    _options.case_key(p)
     p.set_defaults(func=run)
 
 
@@ -67,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     if _is_devset(gold_path):
         docs, gold = read_devset(gold_path, codebook=book)
     else:
-        docs = read_transcripts([args.transcripts], book)
+        if not args.paths:
+            raise UsageError(problem("E901", field="PATH", message="give the transcripts of the gold (PATH...)"))
+        docs = read_transcripts(args.paths, book, case_key=args.case_key)
         gold = read_gold(gold_path)
     if runs_coder:
         from ..coder import code_documents  # the spaCy pipeline loads only when needed

@@ -8,22 +8,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import FindingsError, UsageError, problem
-from ..io import atomic_path
+from ..codebook import load_codebook
+from ..errors import UsageError, problem
+from ..matrix import case_attributes, code_matrix, framework_matrix, read_case_list, segment_counts, subtotals, write_matrix
+from ..pipeline import read_transcripts
+from ..schema import read_codings
+from . import _options
 
 HELP = """\
 Count a codings file (CSV or Parquet, as written by `casecoder code`) into a matrix with one
 row per case and one column per code, in codebook order.
 
 Cells are, with --value: count (coded sentences, the default), presence (0/1) or share (count
-divided by the case's sentences; needs --transcripts). Only codings with status 'coded' count
+divided by the case's sentences; needs the transcripts). Only codings with status 'coded' count
 unless --status says otherwise. Filters (repeatable) keep rows of the given sections, speakers,
 documents or sources. --by ATTR adds subtotal rows per value of a case attribute (e.g.
 council_type), with a last row 'all'. --framework N writes a framework matrix instead: each
 cell holds the number of supporting sentences and the first N of them.
 
 The case list (rows and their order) comes from --cases (a cases.csv with columns file, case
-and attributes) or --transcripts (the documents' front matter), else from the codings. A case in
+and attributes) or the transcripts PATH... (the documents' front matter), else from the codings. A case in
 the codings but not in the case list, a code not in the codebook or a missing column is an
 error (exit 2) and nothing is written.
 
@@ -32,19 +36,18 @@ Writes CSV or Parquet by the suffix of --out (default: CSV on standard output).
 examples:
   casecoder matrix codings.csv --value presence --out presence.csv
   casecoder matrix codings.csv --section "Leadership actions with the greatest impact" --value presence
-  casecoder matrix codings.csv --transcripts data/interviews --by council_type --value presence
+  casecoder matrix codings.csv data/interviews --by council_type --value presence
   casecoder matrix codings.csv --framework 3 --out framework.csv
 """
 
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
-    """The arguments ``matrix`` and ``chart`` share: the codings, codebook, cases, filters."""
-    p.add_argument("codings", help="codings file (.csv or .parquet)")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
-    cases = p.add_mutually_exclusive_group()
-    cases.add_argument("--cases", metavar="CSV", help="cases.csv: columns file, case and case attributes")
-    cases.add_argument("--transcripts", metavar="PATH", nargs="+", help="transcripts: the case list, attributes and sentence totals")
-    p.add_argument("--case-key", default=None, help="front-matter key naming the case (default: the codebook's settings.case_key)")
+    """The arguments ``matrix`` and ``chart`` share: the codings, transcripts, codebook, cases, filters."""
+    _options.codings(p)
+    _options.transcripts(p, required=False, help="transcripts: the case list, attributes and sentence totals")
+    _options.codebook(p)
+    p.add_argument("--cases", metavar="CSV", help="cases.csv: columns file, case and case attributes (instead of PATH...)")
+    _options.case_key(p)
     p.add_argument("--section", action="append", metavar="TEXT", help="keep codings of this section (repeatable)")
     p.add_argument("--speaker", action="append", metavar="TEXT", help="keep codings of this speaker (repeatable)")
     p.add_argument("--document", action="append", metavar="ID", help="keep codings of this document (repeatable)")
@@ -55,29 +58,16 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
 
 def load_inputs(args: argparse.Namespace) -> dict[str, object]:
     """Read the codebook, the codings and the case list; validate them; return the pieces."""
-    from ..codebook import load_codebook
-    from ..matrix import case_attributes
-    from ..schema import read_codings
-
+    if args.cases and args.paths:
+        raise UsageError(problem("E901", field="--cases", message="give the case list either as --cases or as transcripts (PATH...), not both"))
     codebook = load_codebook(args.codebook)
     codings = read_codings(args.codings, codebook=codebook)
     cases: pd.DataFrame | None = None
     documents = None
     if args.cases:
-        from ..transcripts import load_cases
-
-        rows = load_cases(args.cases)
-        attrs: dict[str, dict[str, str]] = {}
-        for row in rows.values():
-            attrs.setdefault(row["case"], {k: v for k, v in row.items() if k != "case"})
-        if not attrs:
-            raise FindingsError(problem("E510", path=args.cases))
-        # Rows in the file's order: that is the order the researcher wants the cases shown in.
-        cases = pd.DataFrame(list(attrs.values()), index=pd.Index(list(attrs), name="case")).fillna("")
-    elif args.transcripts:
-        from ..pipeline import read_transcripts
-
-        documents = read_transcripts(args.transcripts, codebook, case_key=args.case_key)
+        cases = read_case_list(args.cases)
+    elif args.paths:
+        documents = read_transcripts(args.paths, codebook, case_key=args.case_key)
         cases = case_attributes(documents)
     statuses = None if args.status and "any" in args.status else (args.status or ["coded"])
     filters = {
@@ -108,8 +98,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Build the matrix and write it; return 0 (2 on bad input, via the CasecoderError)."""
-    from ..matrix import code_matrix, framework_matrix, segment_counts, subtotals
-
     if args.out and Path(args.out).suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(problem("E901", field="--out", message=f"--out must end in .csv or .parquet, not '{Path(args.out).suffix or args.out}'"))
     if args.by and args.framework is not None:
@@ -128,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
                             where=where, **inp["filters"])
         if args.by:
             if inp["cases"] is None:
-                raise UsageError(problem("E901", field="--by", message="--by needs case attributes: give --cases or --transcripts"))
+                raise UsageError(problem("E901", field="--by", message="--by needs case attributes: give --cases or the transcripts (PATH...)"))
             table = pd.concat([table, subtotals(table, inp["cases"], args.by)])
     _write(table, args.out)
     if args.out:
@@ -140,10 +128,4 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
     if not out:
         table.to_csv(sys.stdout, lineterminator="\n")
         return
-    with atomic_path(out) as tmp:
-        if Path(out).suffix.lower() == ".parquet":
-            frame = table.copy()
-            frame.index = frame.index.map(str)
-            frame.reset_index(names="case").to_parquet(tmp, index=False)
-        else:
-            table.to_csv(tmp, encoding="utf-8", lineterminator="\n")
+    write_matrix(table, out)

@@ -9,6 +9,7 @@ from ..codebook import load_codebook
 from ..errors import UsageError, problem
 from ..overrides import OverrideEntry, add_override, analyst_file, load_overrides
 from ..pipeline import read_transcripts
+from . import _options
 
 HELP = """\
 Add or remove a code on a quoted passage of a transcript, as one analyst's correction of the
@@ -20,9 +21,9 @@ analyst's overrides file (created if new), atomically; existing entries and comm
 Apply the overrides when coding: casecoder code PATHS --overrides overrides/NAME.yaml
 
 examples:
-  casecoder override add oldham "We were willing to jump off that cliff" considered_risk \\
+  casecoder override add oldham "We were willing to jump off that cliff" considered_risk data/interviews \\
       --note "a leap of faith, knowingly taken" --analyst alice
-  casecoder override remove surrey "around safeguarding" considered_risk \\
+  casecoder override remove surrey "around safeguarding" considered_risk data/interviews \\
       --note "risk in the safeguarding sense, not risk-taking" --analyst alice
 
 writes: --file (default overrides/<analyst>.yaml)
@@ -41,13 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("document", metavar="DOCUMENT", help="transcript id (its file name without suffix)")
     p.add_argument("quote", metavar="QUOTE", help="the exact words of the passage")
     p.add_argument("code", metavar="CODE", help="code id of the codebook")
+    _options.transcripts(p, help="transcript files or folders holding DOCUMENT")
     p.add_argument("--note", required=True, help="why: the reason, in the code frame's terms")
     p.add_argument("--analyst", default=None, help="whose correction (required for a new file)")
     p.add_argument("--file", default=None, help="overrides file (default: overrides/<analyst>.yaml)")
     p.add_argument("--prefix", default="", help="words just before the quote, if it occurs more than once")
     p.add_argument("--suffix", default="", help="words just after the quote, if it occurs more than once")
-    p.add_argument("--transcripts", default="data/interviews", help="transcript folder (default: %(default)s)")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
+    _options.codebook(p)
+    _options.case_key(p)
     p.set_defaults(func=run)
 
 
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         # Fail on a broken file before reading the transcripts.
         load_overrides(path)
     book = load_codebook(args.codebook, validate_patterns=False)
-    docs = read_transcripts([args.transcripts], book)
+    docs = read_transcripts(args.paths, book, case_key=args.case_key)
     entry = OverrideEntry(
         action=args.action, document=args.document, code=args.code, quote=args.quote,
         note=args.note, prefix=args.prefix, suffix=args.suffix,

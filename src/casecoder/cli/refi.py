@@ -7,16 +7,13 @@ its results (atomically, and only when it succeeded) and print the report.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
 
-import yaml
-
-from ..codebook import Codebook, load_codebook
-from ..io import atomic_dir, atomic_write_text
+from ..codebook import load_codebook, write_codebook
+from ..pipeline import case_key_of, read_transcripts
 from ..refi import CONVENTIONS, ReadLimits, export_qdc, export_qdpx, import_qdc, import_qdpx
 from ..schema import read_codings, write_codings
-from ..pipeline import case_key_of, read_transcripts
+from ..transcripts import write_transcripts
+from . import _options
 
 _FMT = argparse.RawDescriptionHelpFormatter
 _MIB = 1 << 20
@@ -33,9 +30,9 @@ give --convention utf16 for NVivo, which counts UTF-16 units (an emoji is two). 
 characters beyond U+FFFF differs.
 
 example:
-  casecoder export-qdpx data/interviews --codings out/codings.csv --codebook codebook.yaml \\
+  casecoder export-qdpx out/codings.csv data/interviews --codebook codebook.yaml \\
       --out out/study.qdpx --schema ../shared/refi-qda/Project-mrt2019.xsd
-  casecoder export-qdpx data/interviews --codings out/codings.csv --out out/for-nvivo.qdpx \\
+  casecoder export-qdpx out/codings.csv data/interviews --out out/for-nvivo.qdpx \\
       --convention utf16
 """
 
@@ -78,12 +75,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the four REFI-QDA commands."""
     p = sub.add_parser("export-qdpx", help="write a REFI-QDA project (.qdpx)", description=EXPORT_QDPX_HELP,
                        formatter_class=_FMT)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript files or folders")
-    p.add_argument("--codings", required=True, help="codings table (.csv or .parquet)")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
-    p.add_argument("--out", required=True, help="the .qdpx file to write")
+    _options.codings(p)
+    _options.transcripts(p)
+    _options.codebook(p)
+    _options.out(p, "the .qdpx file to write", required=True)
     p.add_argument("--name", default="casecoder project", help="project name (default: %(default)s)")
-    p.add_argument("--case-key", default=None, help="front-matter key naming the case (default: codebook setting, else 'council')")
+    _options.case_key(p)
     p.add_argument("--schema", default=None, help="REFI-QDA Project.xsd to validate against (default: the built-in subset)")
     p.add_argument("--convention", default="codepoints", choices=["codepoints", "utf16"],
                    help="how positions count: code points as the specification says, or UTF-16 units as NVivo "
@@ -92,20 +89,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("export-qdc", help="write a REFI-QDA codebook (.qdc)", description=EXPORT_QDC_HELP,
                        formatter_class=_FMT)
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
-    p.add_argument("--out", required=True, help="the .qdc file to write")
+    _options.codebook(p)
+    _options.out(p, "the .qdc file to write", required=True)
     p.set_defaults(func=run_export_qdc)
 
     p = sub.add_parser("import-qdpx", help="read a REFI-QDA project into codings", description=IMPORT_QDPX_HELP,
                        formatter_class=_FMT)
     p.add_argument("file", metavar="FILE", help="a .qdpx project")
-    p.add_argument("--codebook", default=None, help="our codebook.yaml, to match the file's codes against")
-    p.add_argument("--out", required=True, help="codings table to write (.csv or .parquet)")
+    _options.codebook(p, optional=True, help="our codebook.yaml, to match the file's codes against")
+    _options.out(p, "codings table to write (.csv or .parquet)", required=True)
     p.add_argument("--texts", default=None, help="folder to write the source texts into, as transcripts")
     p.add_argument("--codebook-out", default=None, help="write the resulting codebook (ours + the file's new codes)")
     p.add_argument("--convention", default=None, choices=[c.name for c in CONVENTIONS],
                    help="force a position convention instead of detecting it")
-    p.add_argument("--case-key", default="council", help="front-matter key for the case in --texts (default: %(default)s)")
+    _options.case_key(p)
     p.add_argument("--verbose", action="store_true", help="list every skipped selection and note")
     defaults = ReadLimits()
     p.add_argument("--max-member-mb", type=_positive, default=defaults.member_bytes / _MIB, metavar="MB",
@@ -119,8 +116,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("import-qdc", help="read a REFI-QDA codebook (.qdc)", description=IMPORT_QDC_HELP,
                        formatter_class=_FMT)
     p.add_argument("file", metavar="FILE", help="a .qdc codebook")
-    p.add_argument("--codebook", default=None, help="our codebook.yaml, to match the file's codes against")
-    p.add_argument("--out", required=True, help="codebook.yaml to write")
+    _options.codebook(p, optional=True, help="our codebook.yaml, to match the file's codes against")
+    _options.out(p, "codebook.yaml to write", required=True)
     p.set_defaults(func=run_import_qdc)
 
 
@@ -162,13 +159,9 @@ def run_import_qdpx(args: argparse.Namespace) -> int:
                         total_bytes=int(args.max_total_mb * _MIB))
     result = import_qdpx(args.file, ours, convention=args.convention, limits=limits)
     if args.texts:
-        with atomic_dir(args.texts) as tmp:
-            for doc in result.documents:
-                front = {args.case_key: doc.case, **{k: v for k, v in doc.metadata.items() if _scalar(v)}}
-                header = yaml.safe_dump(front, allow_unicode=True, sort_keys=True)
-                (Path(tmp) / f"{doc.id}.txt").write_bytes(f"---\n{header}---\n{doc.text}".encode())
+        write_transcripts(result.documents, args.texts, case_key=case_key_of(ours, args.case_key))
     if args.codebook_out:
-        atomic_write_text(args.codebook_out, codebook_yaml(result.codebook))
+        write_codebook(result.codebook, args.codebook_out)
     write_codings(result.codings, args.out)
     print(result.report.summary())
     if args.verbose:
@@ -183,32 +176,9 @@ def run_import_qdc(args: argparse.Namespace) -> int:
     """Import a codebook file; write it as YAML."""
     ours = load_codebook(args.codebook) if args.codebook else None
     result = import_qdc(args.file, ours)
-    atomic_write_text(args.out, codebook_yaml(result.codebook))
+    write_codebook(result.codebook, args.out)
     unknown = result.report.unknown_codes
     print(f"{args.file}: {result.report.counts['codes']} codes ({len(unknown)} not in the codebook, kept); wrote {args.out}")
     for n in result.report.notes:
         print(f"  {n}")
     return 0
-
-
-def _scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool))
-
-
-def codebook_yaml(codebook: Codebook) -> str:
-    """A codebook as casecoder's ``codebook.yaml`` (ids, labels, rules, parents, colours, phrases)."""
-    codes = []
-    for c in codebook.codes:
-        item: dict[str, Any] = {"id": c.id, "label": c.label}
-        for key in ("definition", "include", "exclude", "parent", "color"):
-            value = getattr(c, key, None)
-            if value:
-                item[key] = value
-        if c.phrases:
-            item["phrases"] = list(c.phrases)
-        codes.append(item)
-    data: dict[str, Any] = {"codes": codes}
-    if codebook.settings:
-        data = {"settings": dict(codebook.settings), **data}
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-

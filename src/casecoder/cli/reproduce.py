@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from . import _options
+
 HELP = """\
 Run the whole pipeline on the shipped corpus: read the transcripts (data/interviews), code them
 with codebook.yaml, apply the reviewing analyst's overrides (data/overrides/*.yaml), and check
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", default="reproduction", help="output folder (default: %(default)s)")
+    _options.out(p, "output folder", default="reproduction")
     p.add_argument("--root", default=".", help="project folder holding codebook.yaml and data/ (default: %(default)s)")
     p.add_argument("--overrides", nargs="*", metavar="YAML", default=None,
                    help="overrides files to apply (default: data/overrides/*.yaml; give none for patterns alone)")

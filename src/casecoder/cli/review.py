@@ -12,6 +12,7 @@ from ..errors import ReviewError, problem
 from ..review import build_review
 from ..schema import read_codings
 from ..pipeline import read_transcripts
+from . import _options
 
 HELP = """\
 Write a self-contained static site (HTML, CSS and a little JavaScript; no server, no network)
@@ -37,8 +38,8 @@ rebuild. Only this machine can reach it: another address needs --host ADDRESS --
 Stop it with Ctrl+C; the static site is not touched.
 
 examples:
-  casecoder review out/codings.csv --transcripts data/interviews --out out/review
-  casecoder review out/codings.csv --transcripts data/interviews --serve --analyst alice
+  casecoder review out/codings.csv data/interviews --out out/review
+  casecoder review out/codings.csv data/interviews --serve --analyst alice
 """
 
 
@@ -50,13 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("codings", metavar="CODINGS", help="codings table (.csv or .parquet)")
-    p.add_argument("--out", default="review", help="folder of the site (default: %(default)s)")
-    p.add_argument("--transcripts", nargs="+", default=["data/interviews"], metavar="PATH",
-                   help="transcript files or folders the codings were made from (default: %(default)s)")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
-    p.add_argument("--case-key", default=None,
-                   help="front-matter key naming the case (default: the codebook's settings.case_key, else 'council')")
+    _options.codings(p)
+    _options.transcripts(p, help="transcript files or folders the codings were made from")
+    _options.out(p, "folder of the site", default="review")
+    _options.codebook(p)
+    _options.case_key(p)
     p.add_argument("--chart", default=None, help="an image (PNG or SVG) to show on the index")
     p.add_argument("--matrix", default=None,
                    help="a cases x codes matrix CSV (first column: case) to show instead of sentence counts")
@@ -93,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         codings = pd.read_csv(args.codings, dtype=str, keep_default_na=False, encoding="utf-8")
     else:
         codings = pd.read_parquet(args.codings)
-    docs = read_transcripts(args.transcripts, book, case_key=args.case_key)
+    docs = read_transcripts(args.paths, book, case_key=args.case_key)
     matrix = _read_csv(args.matrix, "matrix", index_col=0) if args.matrix else None
     disagreements = _read_csv(args.disagreements, "disagreements") if args.disagreements else None
     unit = None if args.cooccurrence == "none" else args.cooccurrence

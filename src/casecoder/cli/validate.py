@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..pipeline import validate
+from . import _options
 
 HELP = """\
 Check a codebook and transcripts, and list every problem found, one a line, with its file
@@ -32,9 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="transcript files or folders")
-    p.add_argument("--codebook", default="codebook.yaml", help="codebook file (default: %(default)s)")
-    p.add_argument("--case-key", default=None, help="front-matter key naming the case (default: the codebook's settings.case_key, else 'council')")
+    _options.transcripts(p, required=False)
+    _options.codebook(p)
+    _options.case_key(p)
     p.set_defaults(func=run)
 
 

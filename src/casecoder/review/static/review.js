@@ -96,7 +96,7 @@
   function commandFor(s) {
     var coded = codedOn(s);
     var parts = ["casecoder override", coded.length ? "remove" : "add", sh(docId), sh(s.textContent),
-                 coded.length ? sh(coded[0]) : "CODE_ID", "--note 'WHY'", "--analyst YOU"];
+                 coded.length ? sh(coded[0]) : "CODE_ID", "TRANSCRIPTS", "--note 'WHY'", "--analyst YOU"];
     var prefix = s.getAttribute("data-p"), suffix = s.getAttribute("data-x");
     if (prefix) { parts.push("--prefix " + sh(prefix)); }
     if (suffix) { parts.push("--suffix " + sh(suffix)); }
