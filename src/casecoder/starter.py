@@ -101,9 +101,9 @@ A casecoder study. Every step writes plain files you can open, diff and re-run.
 ```bash
 casecoder validate --codebook codebook.yaml transcripts/             # check the inputs
 casecoder code transcripts/ --codebook codebook.yaml --out codings.csv
-casecoder review codings.csv --transcripts transcripts/ --out review/   # read the coding
-casecoder override add DOCUMENT "the quoted words" CODE --note "why" \\
-    --analyst YOUR-NAME --transcripts transcripts/                      # correct the machine
+casecoder review codings.csv transcripts/ --out review/                # read the coding
+casecoder override add DOCUMENT "the quoted words" CODE transcripts/ \\
+    --note "why" --analyst YOUR-NAME                                     # correct the machine
 casecoder code transcripts/ --codebook codebook.yaml --overrides overrides/YOUR-NAME.yaml --out codings.csv
 casecoder matrix codings.csv --out matrix.csv                           # cases x codes
 ```
