@@ -307,6 +307,20 @@ def test_corpus_front_matter_complete(doc_id: str) -> None:
     assert doc.metadata["reconstructed"] in (True, "true")
 
 
+def test_corpus_front_matter_notice_is_one_for_the_study() -> None:
+    # Every output that shows the transcripts' text or the reproduction's verdict opens with it.
+    notices = {d.metadata.get("notice") for d in _documents().values()}
+    assert len(notices) == 1, "the nine transcripts must carry the same notice"
+    notice = str(notices.pop()).lower()
+    assert "reconstruct" in notice and "not independent evidence" in notice and "paraphrase" in notice
+
+
+def test_corpus_provenance_kinds_are_explained() -> None:
+    kinds = yaml.safe_load((DATA / "provenance" / "kinds.yaml").read_text(encoding="utf-8"))
+    used = {e["kind"] for doc_id in IDS for e in _provenance(doc_id)["turns"]}
+    assert used <= set(kinds) and all(str(kinds[k]).strip() for k in used)
+
+
 @pytest.mark.parametrize("doc_id", IDS)
 def test_corpus_notice_says_reconstruction(doc_id: str) -> None:
     doc = _documents()[doc_id]

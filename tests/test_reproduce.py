@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -289,6 +290,14 @@ def test_reproduce_shipped_corpus_meets_every_published_figure(tmp_path):
     audit = pd.read_csv(tmp_path / "reproduction" / "appendix_two_audit.csv")
     assert (audit["found"] == "section").all()
     assert (tmp_path / "reproduction" / "review").is_dir()
+    # the verdict and the transcripts' text are read with the reconstruction notice first
+    report = (tmp_path / "reproduction" / "REPRODUCTION.md").read_text(encoding="utf-8").splitlines()
+    assert report[2].startswith("> **Notice.** A reconstruction") and "not independent evidence" in report[2]
+    index = (tmp_path / "reproduction" / "review" / "index.html").read_text(encoding="utf-8")
+    assert index.index('class="notice"') < index.index('class="meta"')
+    oldham = (tmp_path / "reproduction" / "review" / "documents" / "oldham.html").read_text(encoding="utf-8")
+    assert re.search(r'id="t13"><p class="who">Manager <span class="kind" title="[^"]+">verbatim</span>', oldham)
+    assert re.search(r'id="t8"><p class="who">Interviewee <span class="kind" title="[^"]+">paraphrase</span>', oldham)
     shutil.rmtree(tmp_path / "reproduction")
 
 

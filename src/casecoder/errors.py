@@ -228,6 +228,8 @@ MESSAGES: dict[str, str] = {
     "E810": "sentence {sentence} of document '{document}' does not hold the words sent ({why}); the page is older than the transcript: reload it",
     "E811": "no machine coding of '{code}' on \"{quote}\" in document '{document}' to {action}; to give a code the machine did not, use add",
     "E812": "refusing to serve on {host}: only a loopback address (127.0.0.1, ::1, localhost) is safe for a page that writes files; pass --allow-remote to serve on another address anyway",
+    "E813": "turn kinds: {detail}",
+    "E814": "turn {turn} is not a turn of document '{document}' ({count} turns, numbered from 0)",
     # --- E9xx usage -------------------------------------------------------------------------
     "E901": "{message}",
     "E902": "{error}; check that the path exists and that you may read and write there",

@@ -13,6 +13,7 @@ from ..review import build_review
 from ..schema import read_codings
 from ..pipeline import read_transcripts
 from . import _options
+from ..provenance import read_turn_kinds
 
 HELP = """\
 Write a self-contained static site (HTML, CSS and a little JavaScript; no server, no network)
@@ -37,9 +38,15 @@ overrides/NAME.yaml; the format `casecoder override` writes), and the page shows
 rebuild. Only this machine can reach it: another address needs --host ADDRESS --allow-remote.
 Stop it with Ctrl+C; the static site is not touched.
 
+A transcript whose front matter has a `notice` shows it at the top of its pages, and the index
+shows the corpus's notices first. With --turn-kinds DIR, each turn is labelled with its kind
+from DIR/<document>.yaml (`turns: [{turn: 3, kind: verbatim}, ...]`, e.g. a provenance file),
+explained by DIR/kinds.yaml if present.
+
 examples:
   casecoder review out/codings.csv data/interviews --out out/review
   casecoder review out/codings.csv data/interviews --serve --analyst alice
+  casecoder review out/codings.csv data/interviews --turn-kinds data/provenance --out out/review
 """
 
 
@@ -72,6 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     serve.add_argument("--allow-remote", action="store_true",
                        help="allow a non-loopback --host (anyone reaching it can write your overrides)")
+    p.add_argument("--turn-kinds", default=None, metavar="DIR",
+                   help="a folder of <document>.yaml files giving each turn's kind, shown beside its speaker")
     p.set_defaults(func=run)
 
 
@@ -96,13 +105,15 @@ def run(args: argparse.Namespace) -> int:
     matrix = _read_csv(args.matrix, "matrix", index_col=0) if args.matrix else None
     disagreements = _read_csv(args.disagreements, "disagreements") if args.disagreements else None
     unit = None if args.cooccurrence == "none" else args.cooccurrence
+    labels = read_turn_kinds(args.turn_kinds, docs) if args.turn_kinds else None
     if args.serve:
         from .review_serve import serve
 
         return serve(args, book, codings, docs, matrix=matrix, chart=args.chart, disagreements=disagreements,
                      cooccurrence_unit=unit)
     out = build_review(codings, docs, book, args.out, matrix=matrix, chart=args.chart,
-                       disagreements=disagreements, where=args.codings, cooccurrence_unit=unit)
+                       disagreements=disagreements, where=args.codings, cooccurrence_unit=unit,
+                       turn_labels=labels)
     pages = sum(1 for _ in out.rglob("*.html"))
     print(f"{out}/index.html: {pages} pages for {len(docs)} transcripts and {len(codings)} codings")
     return 0

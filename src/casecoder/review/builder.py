@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +49,7 @@ from .site import MARKER, _clip, _codes_css, _Row, _Site
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..codebook import Codebook
+    from ..provenance import TurnLabel
     from ..transcripts import Document
 
 __all__ = ["build_review"]
@@ -121,6 +122,7 @@ def build_review(
     disagreements: pd.DataFrame | None = None,
     where: str | os.PathLike[str] | None = None,
     cooccurrence_unit: str | None = "turn",
+    turn_labels: Mapping[str, Mapping[int, TurnLabel]] | None = None,
 ) -> Path:
     """Write the review site of ``codings`` over ``documents`` into ``out_dir``.
 
@@ -151,6 +153,13 @@ def build_review(
         Adds ``cooccurrence.html``, the codes coded together in the same unit
         (:func:`casecoder.cooccurrence.cooccurrence`), each pair linked to a page of its
         sentences (``pairs/<code>--<code>.html``); ``None`` leaves them out.
+    turn_labels : mapping, optional
+        Document id -> turn index -> :class:`casecoder.provenance.TurnLabel` (e.g. from
+        :func:`casecoder.provenance.read_turn_kinds`): each labelled turn shows its label beside
+        the speaker, with the label's meaning as its title text and in a legend on the page.
+
+    A document whose front matter has a ``notice`` shows it at the top of its pages, and the
+    index shows every distinct notice of the corpus first (:func:`casecoder.provenance.corpus_notices`).
 
     Returns
     -------
@@ -195,7 +204,7 @@ def build_review(
     # counted before anything is written, so a bad unit (E508) leaves no site behind
     together = None if cooccurrence_unit is None else cooccurrence(codings, codebook, unit=cooccurrence_unit)
 
-    site = _Site(rows, docs, codebook)
+    site = _Site(rows, docs, codebook, turn_labels)
     rows_by_doc: dict[str, list[_Row]] = defaultdict(list)
     for r in rows:
         rows_by_doc[r.document].append(r)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..provenance import NOTICE_KEY, corpus_notices
 from ..segments import overlapping
 from .site import PALETTE_NAME, _clip, _esc, _Row, _Site
 
@@ -153,12 +154,23 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
              ("Coded sentences", str(sum(1 for rs in by_seg.values() if any(r.status == "coded" for r in rs))))]
     for key in sorted(doc.metadata):
         value = doc.metadata[key]
-        # the case key's value is already shown as "Case"
-        if isinstance(value, (str, int, float, bool)) and key != site.codebook.case_key:
+        # the case key's value is already shown as "Case", the notice above the facts
+        if isinstance(value, (str, int, float, bool)) and key not in (site.codebook.case_key, NOTICE_KEY):
             facts.append((str(key), str(value)))
+    labels = site.turn_labels.get(doc.id, {})
+    legend = ""
+    if labels:
+        kinds = dict.fromkeys((lab.label, lab.title) for lab in labels.values())
+        legend = (
+            '<section class="kinds" aria-labelledby="kinds-h"><h2 id="kinds-h">What the turn labels mean</h2><dl>'
+            + "".join(f'<dt><span class="kind">{_esc(k)}</span></dt><dd>{_esc(t)}</dd>' for k, t in kinds)
+            + "</dl></section>"
+        )
     head = (
         f"<h1>{_esc(doc.id)}</h1>"
-        '<dl class="facts">' + "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in facts) + "</dl>"
+        + site.notice_html(corpus_notices([doc]))
+        + '<dl class="facts">' + "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in facts) + "</dl>"
+        + legend
     )
     if unplaced:
         head += (
@@ -201,7 +213,7 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
             )
             nav = f'<nav class="parts" aria-label="Parts of this transcript">{links}</nav>'
         body = (
-            (head if part == 0 else f"<h1>{_esc(doc.id)}, part {part + 1}</h1>")
+            (head if part == 0 else f"<h1>{_esc(doc.id)}, part {part + 1}</h1>" + site.notice_html(corpus_notices([doc])))
             + nav
             + '<div class="docpage"><article id="transcript" aria-label="Transcript; '
             'arrow keys move between sentences">' + "".join(out) + "</article>" + aside + "</div>" + nav
@@ -257,8 +269,10 @@ def _turn_html(site: _Site, doc: Document, turn: Any, segs: Sequence[Segment],
         pieces.append(_esc(text[pos:turn.end]))
     who = _esc(turn.speaker) if turn.speaker else "(no speaker label)"
     cls = "turn iv" if turn.interviewer else "turn"
+    label = site.turn_labels.get(doc.id, {}).get(turn.index)
+    kind = (f' <span class="kind" title="{_esc(label.title)}">{_esc(label.label)}</span>' if label else "")
     return (
-        f'<div class="{cls}" id="t{turn.index}"><p class="who">{who} <span class="idx">turn {turn.index}</span></p>'
+        f'<div class="{cls}" id="t{turn.index}"><p class="who">{who}{kind} <span class="idx">turn {turn.index}</span></p>'
         f'<p class="said">{"".join(pieces)}</p></div>'
     )
 
@@ -463,7 +477,8 @@ def _index_pages(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, 
     n_coded = sum(1 for r in rows if r.status == "coded")
     intro = (
         "<h1>Coded transcripts: review</h1>"
-        f'<p class="meta">{len(site.docs)} document(s), {len(site.cases)} case(s), {len(codes)} code(s), '
+        + site.notice_html(site.notices)
+        + f'<p class="meta">{len(site.docs)} document(s), {len(site.cases)} case(s), {len(codes)} code(s), '
         f"{n_coded} coding(s) applied and {len(rows) - n_coded} excluded match(es). Code colours: the "
         f"codebook's, else {PALETTE_NAME} (colour-blind safe); codes after the ninth are hatched, after the "
         "eighteenth dotted, and every coding stripe also names its code.</p>"

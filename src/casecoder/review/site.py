@@ -11,13 +11,14 @@ import bisect
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..provenance import TurnLabel, corpus_notices
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..codebook import Codebook
@@ -150,10 +151,14 @@ def _clip(text: str, n: int = 60) -> str:
 class _Site:
     """Everything the pages share: styles, slugs, where each sentence is, the page template."""
 
-    def __init__(self, rows: list[_Row], docs: Mapping[str, Document], codebook: Codebook):
+    def __init__(self, rows: list[_Row], docs: Mapping[str, Document], codebook: Codebook,
+                 turn_labels: Mapping[str, Mapping[int, TurnLabel]] | None = None):
         self.rows = rows
         self.docs = docs
         self.codebook = codebook
+        # what the corpus says about its own making, passed on to every page that shows its text
+        self.notices = corpus_notices(docs[d] for d in sorted(docs))
+        self.turn_labels: Mapping[str, Mapping[int, TurnLabel]] = turn_labels or {}
         self.styles = code_styles(codebook)
         self.doc_slug = _slugs(docs)
         self.code_slug = _slugs(codebook.ids)
@@ -185,6 +190,13 @@ class _Site:
 
     def code_label(self, code: str) -> str:
         return self.codebook[code].label or code
+
+    def notice_html(self, notices: Sequence[str]) -> str:
+        """The notices as the first thing on a page (nothing for a corpus without one)."""
+        return "".join(
+            f'<div class="notice" role="note" aria-label="Notice"><p><strong>Notice.</strong> {_esc(n)}</p></div>'
+            for n in notices
+        )
 
     def swatch(self, code: str) -> str:
         return f'<span class="sw k{self.styles[code][0]}" aria-hidden="true"></span>'

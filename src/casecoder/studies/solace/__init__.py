@@ -22,7 +22,10 @@ CODEBOOK = "codebook.yaml"
 OVERRIDES = "data/overrides"
 #: The report's published figures.
 TARGETS = "data/reference/report_targets.yaml"
+#: Each transcript's provenance (``<council>.yaml``: the kind of every turn), and ``kinds.yaml``
+#: saying what each kind means; the review site labels every turn from it.
+PROVENANCE = "data/provenance"
 #: The front-matter key naming a transcript's case (a council), as the codebook sets it.
 CASE_KEY = "council"
 
-__all__ = ["CASE_KEY", "CODEBOOK", "OVERRIDES", "TARGETS", "TRANSCRIPTS"]
+__all__ = ["CASE_KEY", "CODEBOOK", "OVERRIDES", "PROVENANCE", "TARGETS", "TRANSCRIPTS"]

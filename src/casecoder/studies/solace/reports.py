@@ -60,6 +60,17 @@ def _labels(codes: Codebook | Mapping[str, str]) -> dict[str, str]:
     return dict(codes.labels) if hasattr(codes, "labels") else dict(codes)
 
 
+def _notice_markdown(notices: Sequence[str]) -> list[str]:
+    # What the corpus says about its own making (casecoder.provenance.corpus_notices), quoted as
+    # it is, first, so that no reader of an output that shows its text or its verdict misses it.
+    return [line for n in notices for line in (f"> **Notice.** {n}", "")]
+
+
+def _notice_html(notices: Sequence[str]) -> list[str]:
+    return [f'<div class="notice" role="note"><p><strong>Notice.</strong> {html.escape(n)}</p></div>'
+            for n in notices]
+
+
 def key_actions(
     codings: pd.DataFrame,
     codes: Codebook | Sequence[str],
@@ -112,6 +123,7 @@ def appendix_two_markdown(
     groups: Groups | None = None,
     names: Mapping[str, str] | None = None,
     title: str = "Appendix Two: Leadership actions being taken by the case study councils",
+    notices: Sequence[str] = (),
 ) -> str:
     """Render each case's key actions as Markdown, grouped as the report groups them.
 
@@ -127,6 +139,8 @@ def appendix_two_markdown(
     names : mapping, optional
         Case id -> display name.
     title : str
+    notices : sequence of str
+        Shown first, under the title (the corpus's notices).
 
     Returns
     -------
@@ -134,7 +148,7 @@ def appendix_two_markdown(
         Markdown, ending with a newline. A case with no key action says so.
     """
     lab, names = _labels(labels), dict(names or {})
-    lines = [f"# {title}", ""]
+    lines = [f"# {title}", "", *_notice_markdown(notices)]
     for heading, cases in _group_list(key, groups):
         if heading:
             lines += [f"## {heading}", ""]
@@ -150,7 +164,7 @@ _HTML_STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}"
     "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.35rem .5rem;"
     "vertical-align:top;text-align:left}th{background:#f3f3f3}.missing{color:#a00}.ok{color:#060}"
-    "code{font-size:.9em;color:#555}"
+    "code{font-size:.9em;color:#555}.notice{border:2px solid #8a6d00;background:#fff8d6;padding:.3rem .8rem}"
 )
 
 
@@ -170,10 +184,11 @@ def appendix_two_html(
     groups: Groups | None = None,
     names: Mapping[str, str] | None = None,
     title: str = "Appendix Two: Leadership actions being taken by the case study councils",
+    notices: Sequence[str] = (),
 ) -> str:
     """Render :func:`appendix_two_markdown`'s content as a standalone HTML page."""
     lab, names = _labels(labels), dict(names or {})
-    body = [f"<h1>{html.escape(title)}</h1>"]
+    body = [f"<h1>{html.escape(title)}</h1>", *_notice_html(notices)]
     for heading, cases in _group_list(key, groups):
         if heading:
             body.append(f"<h2>{html.escape(heading)}</h2>")
@@ -262,13 +277,14 @@ def _md_cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", "<br>")
 
 
-def audit_markdown(audit: pd.DataFrame, labels: Codebook | Mapping[str, str]) -> str:
-    """Render :func:`audit_table` as a Markdown table, one section per group."""
+def audit_markdown(audit: pd.DataFrame, labels: Codebook | Mapping[str, str], *, notices: Sequence[str] = ()) -> str:
+    """Render :func:`audit_table` as a Markdown table, one section per group, ``notices`` first."""
     lab = _labels(labels)
     n_found = int((audit["found"] == "section").sum())
     lines = [
         "# Appendix Two audit: each published item and the transcript sentence behind it",
         "",
+        *_notice_markdown(notices),
         f"{n_found} of {len(audit)} published (item, code) pairs have a supporting sentence in the "
         "key-actions section; `elsewhere` means only another section supports it, `no` means "
         f"{NOT_FOUND}.",
@@ -288,11 +304,11 @@ def audit_markdown(audit: pd.DataFrame, labels: Codebook | Mapping[str, str]) ->
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def audit_html(audit: pd.DataFrame, labels: Codebook | Mapping[str, str]) -> str:
-    """Render :func:`audit_table` as a standalone HTML page."""
+def audit_html(audit: pd.DataFrame, labels: Codebook | Mapping[str, str], *, notices: Sequence[str] = ()) -> str:
+    """Render :func:`audit_table` as a standalone HTML page, ``notices`` first."""
     lab = _labels(labels)
     title = "Appendix Two audit: each published item and the transcript sentence behind it"
-    body = [f"<h1>{html.escape(title)}</h1>"]
+    body = [f"<h1>{html.escape(title)}</h1>", *_notice_html(notices)]
     for heading, part in audit.groupby("group", sort=False):
         body.append(f"<h2>{html.escape(heading)}</h2>")
         body.append("<table>\n<tr><th>Council</th><th>Published item</th><th>Code</th><th>Found</th>"
@@ -603,6 +619,7 @@ def reproduction_markdown(
     override_files: Sequence[str] = (),
     corpus: Mapping[str, object] | None = None,
     outputs: Sequence[str] = (),
+    notices: Sequence[str] = (),
 ) -> str:
     """Write the reproduction report.
 
@@ -621,6 +638,9 @@ def reproduction_markdown(
         Facts about the inputs to list (e.g. documents, segments, codings).
     outputs : sequence of str
         The files written beside the report.
+    notices : sequence of str
+        The corpus's notices (:func:`casecoder.provenance.corpus_notices`), shown first: for a
+        reconstructed corpus they say what the verdict can and cannot mean.
 
     Returns
     -------
@@ -632,6 +652,7 @@ def reproduction_markdown(
     lines = [
         "# Reproduction of the report's findings",
         "",
+        *_notice_markdown(notices),
         f"Report: *{src.get('title', '')}*, {src.get('author', '')}, {src.get('published', '')}.",
         "",
         f"**Verdict: {verdict}.** With the reviewing analyst's overrides: {final.targets_met} of "
@@ -677,5 +698,10 @@ def reproduction_markdown(
         lines += [f"- `{b.code}`: {a.count} → {b.count} ({a.verdict} → {b.verdict})" for a, b in changed]
         lines.append("")
     if outputs:
-        lines += ["## Files", ""] + [f"- `{o}`" for o in outputs] + [""]
+        lines += ["## Files", ""]
+        if notices:
+            lines += ["The notice at the top of this report holds for every file here: the codings, matrix and "
+                      "framework tables carry the transcripts' text and the counts made from it (a CSV or "
+                      "Parquet file cannot carry the notice itself).", ""]
+        lines += [f"- `{o}`" for o in outputs] + [""]
     return "\n".join(lines).rstrip("\n") + "\n"

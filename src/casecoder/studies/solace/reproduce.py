@@ -42,8 +42,9 @@ from ...figures import chart_cases_per_code, save_figure
 from ...io import atomic_dir, atomic_write_text
 from ...matrix import code_matrix, framework_matrix, subtotals
 from ...pipeline import code_and_override, read_transcripts
+from ...provenance import corpus_notices, read_turn_kinds
 from ...review import build_review
-from . import CODEBOOK, OVERRIDES, TARGETS, TRANSCRIPTS
+from . import CODEBOOK, OVERRIDES, PROVENANCE, TARGETS, TRANSCRIPTS
 from .reports import (
     Comparison,
     appendix_two_html,
@@ -300,6 +301,10 @@ def reproduce(
     cb, targets = run.codebook, run.targets
     cases = list(targets.council_ids)
     attrs = targets.case_attributes()
+    # what the corpus says about its own making goes first in every output showing its text
+    notices = corpus_notices(run.documents)
+    provenance = paths.root / PROVENANCE
+    labels = read_turn_kinds(provenance, run.documents) if provenance.is_dir() else None
     source_line = (
         f"Source: casecoder reproduction from the reconstructed transcripts ({len(run.documents)} case studies) "
         f"of Munro (2016), {targets.source.get('title', '')}."
@@ -320,7 +325,7 @@ def reproduce(
         _write_table(subtotals(presence, attrs, "council_type"), tmp / "subtotals.csv")
         frame = framework_matrix(run.codings, cb, cases=cases, max_quotes=3)
         _write_table(frame, tmp / "framework_matrix.csv")
-        atomic_write_text(tmp / "framework_matrix.md", _framework_markdown(frame, cb, targets))
+        atomic_write_text(tmp / "framework_matrix.md", _framework_markdown(frame, cb, targets, notices))
         say("drawing the chart")
         fig = chart_cases_per_code(presence, cb, title=targets.chart_title or "Cases taking each code",
                                    source=source_line, xlabel=f"Number of councils, or district council partnerships (of {len(cases)})")
@@ -334,15 +339,18 @@ def reproduce(
         groups = [(g.heading, g.councils) for g in targets.groups]
         names = targets.council_names
         title = f"Appendix Two: {targets.appendix_title}"
-        atomic_write_text(tmp / "appendix_two.md", appendix_two_markdown(key, cb, groups=groups, names=names, title=title))
-        atomic_write_text(tmp / "appendix_two.html", appendix_two_html(key, cb, groups=groups, names=names, title=title))
+        atomic_write_text(tmp / "appendix_two.md",
+                          appendix_two_markdown(key, cb, groups=groups, names=names, title=title, notices=notices))
+        atomic_write_text(tmp / "appendix_two.html",
+                          appendix_two_html(key, cb, groups=groups, names=names, title=title, notices=notices))
         audit = audit_table(run.codings, targets, cb, section=run.section)
         audit.to_csv(tmp / "appendix_two_audit.csv", index=False, lineterminator="\n")
-        atomic_write_text(tmp / "appendix_two_audit.md", audit_markdown(audit, cb))
-        atomic_write_text(tmp / "appendix_two_audit.html", audit_html(audit, cb))
+        atomic_write_text(tmp / "appendix_two_audit.md", audit_markdown(audit, cb, notices=notices))
+        atomic_write_text(tmp / "appendix_two_audit.html", audit_html(audit, cb, notices=notices))
         if review:
             say("building the review site")
-            build_review(run.codings, run.documents, cb, tmp / "review", matrix=counts, chart=tmp / "chart.svg")
+            build_review(run.codings, run.documents, cb, tmp / "review", matrix=counts, chart=tmp / "chart.svg",
+                         turn_labels=labels)
         files = sorted(
             p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p.name != MARKER
         )
@@ -360,7 +368,7 @@ def reproduce(
         report = reproduction_markdown(
             run.final, run.patterns_alone, targets, overrides=run.overrides,
             override_files=[paths.display(p) for p in paths.overrides], corpus=corpus,
-            outputs=["REPRODUCTION.md", *shown],
+            outputs=["REPRODUCTION.md", *shown], notices=notices,
         )
         atomic_write_text(tmp / "REPRODUCTION.md", report)
         files = sorted(["REPRODUCTION.md", *files])
@@ -371,11 +379,13 @@ def _write_table(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=True, encoding="utf-8", lineterminator="\n")
 
 
-def _framework_markdown(frame: pd.DataFrame, codebook: Codebook, targets: ReportTargets) -> str:
+def _framework_markdown(frame: pd.DataFrame, codebook: Codebook, targets: ReportTargets,
+                        notices: Sequence[str] = ()) -> str:
     names = targets.council_names
     lines = [
         "# Framework matrix: the sentences behind each cell",
         "",
+        *(line for n in notices for line in (f"> **Notice.** {n}", "")),
         "For each code, each council taking it, with the number of coded sentences and the first three.",
         "",
     ]
