@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -247,3 +248,31 @@ def test_matrix_invariants_hold_for_any_table(rows, rnd):
     coded = table[table["status"] == "coded"]
     expected = coded.drop_duplicates(["case", "code", "document", "start", "end"]).shape[0]
     assert int(counts.to_numpy().sum()) == expected
+
+
+def test_matrix_by_writes_named_header_and_labelled_subtotals(tmp_path):
+    from casecoder.cli import main
+    from casecoder.matrix import with_subtotals, write_matrix
+
+    m = pd.DataFrame({"listen": [1, 0, 1]}, index=pd.Index(["=evil", "b", "c"], name="case"))
+    table = with_subtotals(m, {"=evil": "county", "b": "district", "c": "county"}, "council_type")
+    assert table.index.name == "case"
+    assert table.index.tolist()[3:] == ["council_type=county", "council_type=district", "all"]
+    out = tmp_path / "m.csv"
+    write_matrix(table, out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "case,listen" and lines[1] == "'=evil,1" and lines[-1] == "all,2"
+    # The same through the command line, on a codings table and a cases.csv.
+    codings = tmp_path / "codings.csv"
+    cases = tmp_path / "cases.csv"
+    cases.write_text("file,case,council_type\nx,north,county\ny,south,district\n", encoding="utf-8")
+    rows = [dict(document=d, case=c, section="", turn=0, speaker="", segment=0, start=0, end=1, text="x",
+                 code="partnerships", rule="phrase:x", source="auto", analyst="casecoder", status="coded", reason="",
+                 note="") for d, c in (("x", "north"), ("y", "south"))]
+    pd.DataFrame(rows).to_csv(codings, index=False)
+    assert main(["matrix", str(codings), "--cases", str(cases), "--by", "council_type", "--value", "presence",
+                 "--codebook", str(Path(__file__).resolve().parents[1] / "codebook.yaml"),
+                 "--out", str(tmp_path / "by.csv")]) == 0
+    header, *body = (tmp_path / "by.csv").read_text(encoding="utf-8").splitlines()
+    assert header.split(",")[0] == "case"
+    assert [r.split(",")[0] for r in body] == ["north", "south", "council_type=county", "council_type=district", "all"]

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .errors import FindingsError, problem
 from .io import atomic_path
-from .schema import validate_codings
+from .schema import csv_safe_frame, validate_codings
 from .transcripts import load_cases
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +50,7 @@ __all__ = [
     "segment_counts",
     "subtotals",
     "supporting_segments",
+    "with_subtotals",
     "write_matrix",
 ]
 
@@ -522,6 +523,27 @@ def read_case_list(path: str | os.PathLike[str]) -> pd.DataFrame:
     return pd.DataFrame(list(attrs.values()), index=pd.Index(list(attrs), name="case")).fillna("")
 
 
+def with_subtotals(matrix: pd.DataFrame, attributes: pd.DataFrame | Mapping[str, Any], by: str) -> pd.DataFrame:
+    """The matrix with :func:`subtotals` rows after its cases, in one table that writes cleanly.
+
+    Subtotal rows are labelled ``<by>=<value>`` (and ``all``) so they cannot be mistaken for
+    cases, and the index keeps the name ``case`` (a CSV's first header is never blank).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"listen": [1, 0, 1]}, index=pd.Index(["a", "b", "c"], name="case"))
+    >>> t = with_subtotals(m, {"a": "county", "b": "district", "c": "county"}, "type")
+    >>> t.index.name, t.index.tolist(), t["listen"].tolist()
+    ('case', ['a', 'b', 'c', 'type=county', 'type=district', 'all'], [1, 0, 1, 2, 0, 2])
+    """
+    sub = subtotals(matrix, attributes, by)
+    sub.index = [label if label == "all" and i == len(sub) - 1 else f"{by}={label}"
+                 for i, label in enumerate(map(str, sub.index))]
+    out = pd.concat([matrix, sub])
+    out.index.name = matrix.index.name or "case"
+    return out
+
+
 def write_matrix(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a matrix (cases x codes, or a framework matrix) as CSV or Parquet, atomically.
 
@@ -563,5 +585,6 @@ def write_matrix(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
             frame.index = frame.index.map(str)
             frame.reset_index(names="case").to_parquet(tmp, index=False)
         else:
-            table.to_csv(tmp, encoding="utf-8", lineterminator="\n")
+            # Case names a spreadsheet would run as formulas get a leading apostrophe.
+            csv_safe_frame(table).to_csv(tmp, encoding="utf-8", lineterminator="\n")
     return out

@@ -26,7 +26,7 @@ from .agreement.comparison import AnalystCoding
 from .agreement.units import _analyst_name
 from .errors import AgreementError, Problem, problem
 from .evaluate import locate_gold, read_gold
-from .overrides import find_quote
+from .overrides import find_quote, load_overrides
 from .pipeline import Coded, code_and_override
 from .refi import import_qdpx
 from .schema import empty_codings, normalise_codings, read_codings
@@ -268,7 +268,10 @@ def load_codings(
             out.append(_gold_coding(p, documents, codebook))
         elif _is_overrides(p):
             reviewed = run(p).codings
-            out.append(AnalystCoding(_analyst_name(reviewed), reviewed, all_docs, str(p)))
+            # Named by the file's analyst, not by the rows: a file that only removes codings (or
+            # whose entries change nothing) leaves no row with the analyst's name.
+            out.append(AnalystCoding(f"casecoder+{load_overrides(p, codebook=codebook).analyst}", reviewed,
+                                     all_docs, str(p)))
         else:
             out.append(read_coding(p, documents, codebook=codebook))
     return out

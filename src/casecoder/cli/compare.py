@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 from ..errors import UsageError, problem
 from . import _options
@@ -118,5 +119,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {result.settings['warning']}")
     if len(r.unmapped):
         print(f"{len(r.unmapped)} coding(s) fell on no unit; listed in unmapped.csv")
-    print(f"{len(result.disagreements)} disagreement(s); wrote {len(written)} files to {args.out}/")
+    print(f"{len(result.disagreements)} disagreement(s); wrote {len(written)} files to {Path(args.out)}/")
     return 0

@@ -10,9 +10,10 @@ import pandas as pd
 
 from ..codebook import load_codebook
 from ..errors import UsageError, problem
-from ..matrix import case_attributes, code_matrix, framework_matrix, read_case_list, segment_counts, subtotals, write_matrix
+from ..matrix import (case_attributes, code_matrix, framework_matrix, read_case_list, segment_counts, with_subtotals,
+                      write_matrix)
 from ..pipeline import read_transcripts
-from ..schema import read_codings
+from ..schema import csv_safe_frame, read_codings
 from . import _options
 
 HELP = """\
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         if args.by:
             if inp["cases"] is None:
                 raise UsageError(problem("E901", field="--by", message="--by needs case attributes: give --cases or the transcripts (PATH...)"))
-            table = pd.concat([table, subtotals(table, inp["cases"], args.by)])
+            table = with_subtotals(table, inp["cases"], args.by)
     _write(table, args.out)
     if args.out:
         print(f"wrote {args.out}: {table.shape[0]} rows x {table.shape[1]} codes", file=sys.stderr)
@@ -126,6 +127,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _write(table: pd.DataFrame, out: str | None) -> None:
     if not out:
-        table.to_csv(sys.stdout, lineterminator="\n")
+        csv_safe_frame(table).to_csv(sys.stdout, lineterminator="\n")
         return
     write_matrix(table, out)
