@@ -324,6 +324,10 @@ def test_refi_export_convention_around_emoji(tmp_path, convention):
     for quote, (start, end) in _positions(tmp_path / "p.qdpx").items():
         a = text.index(quote)
         assert (start, end) == (count(text[:a]), count(text[:a]) + count(quote))
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as zf:
+        origin = ET.fromstring(zf.read("project.qde")).get("origin")
+    # a UTF-16 export says so in its origin (import's tie-break); the default one is unchanged
+    assert origin.endswith("; positions utf16") == (convention == "utf16") and origin.startswith("casecoder ")
     got = import_qdpx(tmp_path / "p.qdpx", book)  # detected from the quotes; the round trip is exact
     assert got.report.convention == (convention or "codepoints"), got.report.evidence
     cols = ["document", "start", "end", "text", "code", "analyst"]

@@ -190,7 +190,10 @@ def export_qdpx(
     coded, excluded = _checked_codings(out_path, docs, codings, codebook)
     validator, schema_name = project_schema(schema, out_path)
     analysts = sorted(set(coded["analyst"]) | {CASECODER_USER})
-    root = _project_element(name, analysts, codebook)
+    # the default stays "casecoder <version>" (byte-identical to earlier exports); a UTF-16
+    # export says so, which import takes as its tie-break
+    origin = f"casecoder {__version__}" + ("" if convention == "codepoints" else f"; positions {convention}")
+    root = _project_element(name, analysts, codebook, origin)
     var_type, cases = _add_cases(root, docs, case_key)
     entries, n_sel, n_cod = _add_sources(root, docs, coded, _CONVENTION[convention])
     xml = _serialise(root)
@@ -236,11 +239,11 @@ def _checked_codings(out_path: str, docs: Sequence[Any], codings: pd.DataFrame, 
     return coded, excluded
 
 
-def _project_element(name: str, analysts: Sequence[str], codebook: Any) -> ET.Element:
+def _project_element(name: str, analysts: Sequence[str], codebook: Any, origin: str) -> ET.Element:
     """The ``<Project>`` root with its users and codebook."""
     machine = guid_for("user", CASECODER_USER)
     ET.register_namespace("", PROJECT_NS)
-    root = ET.Element(_E("Project"), {"name": name, "origin": f"casecoder {__version__}", "creatingUserGUID": machine})
+    root = ET.Element(_E("Project"), {"name": name, "origin": origin, "creatingUserGUID": machine})
     users = ET.SubElement(root, _E("Users"))
     for a in analysts:
         ET.SubElement(users, _E("User"), {"guid": guid_for("user", a), "name": a or "(unnamed)"})

@@ -57,6 +57,8 @@ _CONVENTION = {c.name: c for c in CONVENTIONS}
 #: Tools whose convention has been seen in files they wrote (see docs/REFI.md): a tie-break.
 _ORIGIN_PRIORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"nvivo.*windows", re.I), "utf16-crlf"),
+    # casecoder names a UTF-16 export in its origin ("casecoder 0.1.0; positions utf16")
+    (re.compile(r"^casecoder\b.*positions utf16", re.I), "utf16"),
     (re.compile(r"^casecoder\b", re.I), "codepoints"),
 )
 
