@@ -201,6 +201,10 @@ def test_review_serve_http_page_carries_token_and_policy(server: ReviewServer) -
     assert status == 200
     page = body.decode("utf-8")
     assert server.token in page and 'name="casecoder-serve"' in page
+    # the page's own policy lets its script talk to this server; the footer no longer says "no server"
+    meta = page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
+    assert "connect-src 'self'" in meta and "frame-ancestors" not in meta
+    assert "no server" not in page and "Served to this machine only" in page
     assert "connect-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Cache-Control"] == "no-store"
