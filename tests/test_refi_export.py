@@ -119,7 +119,7 @@ def test_refi_round_trip_fixed(tmp_path):
     assert not got.report.unknown_codes and got.codebook.ids == refi_codebook().ids
     # the segment is the sentence index where a span is one sentence
     full = got.codings[got.codings["text"] == "Money — always money."]
-    assert (full["segment"] >= 0).all()
+    assert len(full) >= 1 and (full["segment"] >= 0).all()  # not vacuous: the sentence is coded
 
 
 _ALPHABET = list("abcdefgh ") + ["’", "“", "”", "—", "£", "é", "😀", "🙂", "\n", ".", ","]

@@ -448,7 +448,7 @@ def _check_assertion_settings(value: Any, err: Any) -> None:
     """``settings: assertion:`` replaces word lists of :mod:`casecoder.assertion` by name."""
     if value is None:
         return
-    from .assertion import WORD_LISTS
+    from .assertion import WORD_LISTS  # lazy: assertion loads spaCy, which a codebook without the setting never needs
 
     if not isinstance(value, dict):
         err("E103", "settings", "assertion", expected="a mapping {list name: [words]}", found=type(value).__name__)
@@ -543,7 +543,7 @@ def _check_patterns(checks: list[Any], path: str, lines: Lines) -> list[Problem]
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
 
-    from .nlp import get_nlp
+    from .nlp import get_nlp  # lazy, as spaCy above: loading a codebook without checking patterns stays light
 
     vocab = get_nlp().vocab
     out: list[Problem] = []

@@ -288,7 +288,7 @@ def write_cooccurrence(
     --------
     >>> write_cooccurrence(cooccurrence(codings, book, unit="turn"), "out/cooccurrence", book)  # doctest: +SKIP
     """
-    from .figures import plot_cooccurrence_heatmap, save_figure
+    from .figures import plot_cooccurrence_heatmap, save_figure  # lazy: figures loads matplotlib
 
     folder = Path(out_dir)
     stem = folder / result.unit

@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from .. import __version__
+    from .. import __version__  # lazy: casecoder/__init__ is being imported when this module loads
 
     parser.add_argument("--version", action="version", version=f"casecoder {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)

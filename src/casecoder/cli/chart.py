@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from ..errors import UsageError, problem
+from ..figures import chart_cases_per_code, save_figure
+from ..matrix import code_matrix
 from . import _options
 from .matrix import add_input_arguments, load_inputs
 
@@ -48,9 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Draw and save the chart; return 0 (2 on bad input)."""
-    from ..figures import chart_cases_per_code, save_figure
-    from ..matrix import code_matrix
-
     inp = load_inputs(args)
     cases = inp["cases"]
     if args.by and (cases is None or args.by not in cases.columns):

@@ -6,7 +6,11 @@ import argparse
 import math
 from pathlib import Path
 
-from ..errors import UsageError, problem
+from ..agreement import CLUSTERS, UNITS, compare, write_comparison
+from ..codebook import load_codebook
+from ..errors import AgreementError, UsageError, problem
+from ..pipeline import read_transcripts
+from ..sources import load_codings
 from . import _options
 
 HELP = """\
@@ -42,8 +46,6 @@ examples:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``compare`` command."""
-    from ..agreement import CLUSTERS, UNITS
-
     p = sub.add_parser(
         "compare",
         help="agreement between analysts (alpha, kappa, AC1) and their disagreements",
@@ -72,14 +74,7 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compare, print the table, write the files; return 0 (2 on bad input, raised)."""
-    from ..agreement import compare, write_comparison
-    from ..codebook import load_codebook
-    from ..pipeline import read_transcripts
-    from ..sources import load_codings
-
     if len(args.codings) < 2:
-        from ..errors import AgreementError
-
         raise AgreementError(problem("E601", count=len(args.codings)))
     if args.replicates < 0:
         raise UsageError(problem("E901", field="--replicates", message="--replicates must be 0 or more"))

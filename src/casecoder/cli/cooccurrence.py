@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..codebook import load_codebook
+from ..cooccurrence import UNITS, cooccurrence, write_cooccurrence
+from ..schema import read_codings
 from . import _options
 
 HELP = """\
@@ -31,8 +34,6 @@ examples:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``cooccurrence`` command."""
-    from ..cooccurrence import UNITS
-
     p = sub.add_parser(
         "cooccurrence",
         help="code x code co-occurrence (counts, Jaccard) with a heatmap",
@@ -55,10 +56,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Count, write the files, say what was written; return 0 (2 on bad input)."""
-    from ..codebook import load_codebook
-    from ..cooccurrence import cooccurrence, write_cooccurrence
-    from ..schema import read_codings
-
     book = load_codebook(args.codebook, validate_patterns=False)
     codings = read_codings(args.codings, codebook=book)
     result = cooccurrence(codings, book, unit=args.unit, sections=args.section, speakers=args.speaker,

@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Reproduce, print a summary; return 0 if every figure is met, else 1."""
-    from ..studies.solace.reproduce import reproduce
+    from ..studies.solace.reproduce import reproduce  # lazy: loads matplotlib; `casecoder --help` need not
 
     t0 = time.perf_counter()
     step = [0]

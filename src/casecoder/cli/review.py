@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     unit = None if args.cooccurrence == "none" else args.cooccurrence
     labels = read_turn_kinds(args.turn_kinds, docs) if args.turn_kinds else None
     if args.serve:
-        from .review_serve import serve
+        from .review_serve import serve  # lazy: the server is only needed with --serve
 
         return serve(args, book, codings, docs, matrix=matrix, chart=args.chart, disagreements=disagreements,
                      cooccurrence_unit=unit)

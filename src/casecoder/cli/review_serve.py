@@ -16,6 +16,7 @@ from ..review import build_review
 
 def serve(args: argparse.Namespace, book: Any, codings: pd.DataFrame, docs: list[Any], **site: Any) -> int:
     """Build the site in a temporary folder, serve it, remove it on exit; return 0."""
+    # lazy: the server (http.server, threads) is only needed with --serve
     from ..review.serve import ReviewServer, is_loopback
     from ..review.session import ReviewSession
 

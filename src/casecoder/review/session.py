@@ -285,6 +285,7 @@ class ReviewSession:
             (file name within the site, e.g. ``documents/oldham.html``; its HTML), as
             :func:`casecoder.review.build_review` writes them.
         """
+        # lazy: builder imports this module's package; importing it at the top would be a cycle
         from .builder import _check_inputs
         from .pages import _document_pages
         from .site import _Site

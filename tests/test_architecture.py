@@ -1,0 +1,163 @@
+"""The import rules of ARCHITECTURE.md, checked on the source: which room may import which.
+
+Each module's imports of casecoder are read with ``ast`` (imports under ``if TYPE_CHECKING:``
+are for type checkers only and are not counted) and checked against :data:`ALLOWED`. A room is
+the first part of a module's name under ``casecoder`` (``agreement`` for
+``casecoder.agreement.units``); a room may always import itself.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "casecoder"
+
+#: Modules every room may import: messages, atomic writes, YAML lines, the codings table's
+#: schema, the offline English pipeline, positions in text.
+CROSS = frozenset({"errors", "io", "_yaml", "schema", "nlp", "positions"})
+#: The stages, in the order data flows through them.
+STAGES = ("transcripts", "segments", "codebook", "assertion", "coder", "overrides", "matrix", "figures",
+          "cooccurrence")
+
+#: room -> the rooms it may import besides itself and CROSS (the cross-cutting modules import
+#: only each other, and are listed with their own sets).
+ALLOWED: dict[str, frozenset[str]] = {
+    # cross-cutting
+    "errors": frozenset(),
+    "io": frozenset(),
+    "_yaml": frozenset(),
+    "nlp": frozenset(),
+    "positions": frozenset({"errors"}),
+    "schema": frozenset({"errors", "io"}),
+    # the stages: each imports only earlier stages
+    "transcripts": CROSS,
+    "segments": CROSS | {"transcripts"},
+    # the codebook checks the coder's word-list settings (assertion) when it loads
+    "codebook": CROSS | {"transcripts", "assertion"},
+    "assertion": CROSS,
+    "coder": CROSS | {"transcripts", "segments", "codebook", "assertion"},
+    "overrides": CROSS | {"transcripts", "segments", "codebook"},
+    "matrix": CROSS | {"transcripts", "segments", "codebook"},
+    "figures": CROSS | {"codebook"},
+    "cooccurrence": CROSS | {"transcripts", "segments", "codebook", "matrix", "figures"},
+    # the one place the stages are combined
+    "pipeline": CROSS | {"transcripts", "segments", "codebook", "coder", "overrides"},
+    # beside the flow: they take codings and documents and never make codings
+    "agreement": CROSS | {"transcripts", "segments", "codebook", "figures"},
+    # evaluate finds gold quotes the way overrides anchor theirs
+    "evaluate": CROSS | {"transcripts", "segments", "codebook", "overrides", "agreement"},
+    "refi": CROSS | {"casecoder", "transcripts", "segments", "codebook"},
+    # the review shows the co-occurrence of codes; served, it writes an analyst's overrides
+    "review": CROSS | {"casecoder", "transcripts", "segments", "codebook", "matrix", "cooccurrence", "overrides"},
+    "starter": CROSS | {"codebook"},
+    # above the stages: an analyst's coding from any source (the coder, overrides, REFI-QDA)
+    "sources": CROSS | {"transcripts", "segments", "codebook", "coder", "overrides", "pipeline", "agreement",
+                        "evaluate", "refi"},
+    # the worked study may use the whole toolkit, and nothing in the toolkit may use it
+    "studies": CROSS | set(STAGES) | {"pipeline", "agreement", "evaluate", "refi", "review", "sources"},
+    # the command line sits on top of everything
+    "cli": CROSS | set(STAGES) | {"casecoder", "pipeline", "agreement", "evaluate", "refi", "review", "sources",
+                                  "starter", "studies"},
+    "__main__": frozenset({"cli"}),
+    "casecoder": frozenset(),  # __init__.py loads its names lazily, by name, through importlib
+}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "casecoder"
+
+
+def _type_checking_lines(tree: ast.Module) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def imports(path: Path) -> list[tuple[int, str, bool]]:
+    """``(line, imported casecoder module, at the top of the file)`` for each import, typing-only ones left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    name = _name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    skip = _type_checking_lines(tree)
+    top = {id(node) for node in tree.body}
+    found: list[tuple[int, str, bool]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.lineno in skip:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+            target = ".".join(base + ([node.module] if node.module else []))
+            found.append((node.lineno, target, id(node) in top))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("casecoder"):
+            found.append((node.lineno, node.module or "", id(node) in top))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name, id(node) in top) for a in node.names if a.name.startswith("casecoder")]
+    return found
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_name)
+def test_architecture_each_module_imports_only_what_its_room_may(path: Path) -> None:
+    room = _room(_name(path))
+    assert room in ALLOWED, f"{_name(path)}: room '{room}' is not in ALLOWED; add it with the rooms it may import"
+    wrong = [f"line {line}: {target}" for line, target, _ in imports(path)
+             if _room(target) != room and _room(target) not in ALLOWED[room]]
+    assert wrong == [], f"{_name(path)} ({room}) may not import: {wrong}"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_name)
+def test_architecture_internal_imports_at_the_top(path: Path) -> None:
+    # A lazy import of another part of casecoder hides a dependency; the only reason to delay
+    # one is a heavy third-party library behind it (spaCy, matplotlib), said in a comment on
+    # the line or the line above.
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def has_reason(line: int) -> bool:
+        # a comment on the import, or on the line above the block of imports it belongs to
+        i = line - 1
+        if "#" in lines[i]:
+            return True
+        while i > 0 and lines[i - 1].strip().startswith(("from ", "import ")):
+            i -= 1
+        return i > 0 and lines[i - 1].strip().startswith("#")
+
+    hidden = [f"line {line}: {target}" for line, target, at_top in imports(path) if not at_top and not has_reason(line)]
+    assert hidden == [], f"{_name(path)}: internal imports inside functions without a reason: {hidden}"
+
+
+def test_architecture_the_toolkit_does_not_know_the_study() -> None:
+    users = sorted(_name(p) for p in _modules() if _room(_name(p)) not in ("studies", "cli")
+                   and any(_room(t) == "studies" for _, t, _ in imports(p)))
+    assert users == []
+
+
+def test_architecture_rules_catch_a_forbidden_import(tmp_path: Path) -> None:
+    # the checker itself: an earlier stage importing a later one is caught
+    fake = tmp_path / "casecoder" / "segments.py"
+    fake.parent.mkdir()
+    fake.write_text("from .coder import code_documents\n", encoding="utf-8")
+    global SRC
+    saved, SRC = SRC, tmp_path / "casecoder"
+    try:
+        found = imports(fake)
+    finally:
+        SRC = saved
+    assert found == [(1, "casecoder.coder", True)]
+    assert "coder" not in ALLOWED["segments"]
