@@ -42,6 +42,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "overrides": CROSS | {"transcripts", "segments", "codebook"},
     "matrix": CROSS | {"transcripts", "segments", "codebook"},
     "figures": CROSS | {"codebook"},
+    # what a corpus says about how it was made (a notice, the kind of each turn), read beside it
+    "provenance": CROSS | {"transcripts"},
     "cooccurrence": CROSS | {"transcripts", "segments", "codebook", "matrix", "figures"},
     # the one place the stages are combined
     "pipeline": CROSS | {"transcripts", "segments", "codebook", "coder", "overrides"},
@@ -51,15 +53,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "evaluate": CROSS | {"transcripts", "segments", "codebook", "overrides", "agreement"},
     "refi": CROSS | {"casecoder", "transcripts", "segments", "codebook"},
     # the review shows the co-occurrence of codes; served, it writes an analyst's overrides
-    "review": CROSS | {"casecoder", "transcripts", "segments", "codebook", "matrix", "cooccurrence", "overrides"},
+    "review": CROSS | {"casecoder", "transcripts", "segments", "codebook", "matrix", "cooccurrence", "overrides",
+                       "provenance"},
     "starter": CROSS | {"codebook"},
     # above the stages: an analyst's coding from any source (the coder, overrides, REFI-QDA)
     "sources": CROSS | {"transcripts", "segments", "codebook", "coder", "overrides", "pipeline", "agreement",
                         "evaluate", "refi"},
     # the worked study may use the whole toolkit, and nothing in the toolkit may use it
-    "studies": CROSS | set(STAGES) | {"pipeline", "agreement", "evaluate", "refi", "review", "sources"},
+    "studies": CROSS | set(STAGES) | {"pipeline", "provenance", "agreement", "evaluate", "refi", "review", "sources"},
     # the command line sits on top of everything
-    "cli": CROSS | set(STAGES) | {"casecoder", "pipeline", "agreement", "evaluate", "refi", "review", "sources",
+    "cli": CROSS | set(STAGES) | {"casecoder", "pipeline", "provenance", "agreement", "evaluate", "refi", "review", "sources",
                                   "starter", "studies"},
     "__main__": frozenset({"cli"}),
     "casecoder": frozenset(),  # __init__.py loads its names lazily, by name, through importlib
