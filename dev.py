@@ -27,6 +27,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".casecoder-setup"
+#: The irrCAC release the agreement tests are checked against (see setup()).
+IRRCAC = "irrCAC==0.4.4"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -48,6 +50,11 @@ def setup(extras: str) -> None:
     pip = [str(PY), "-m", "pip", "--disable-pip-version-check"]
     subprocess.run(pip + ["install", "-q", "--upgrade", "pip"], check=True)
     subprocess.run(pip + ["install", "-q", "-e", f"{ROOT}[{extras}]"], check=True, cwd=ROOT)
+    if "test" in extras.split(","):
+        # irrCAC, an oracle of the agreement tests, pins scipy==1.12 and pandas<3 although its
+        # code runs on the versions above: install it alone (its imports, numpy, pandas and
+        # scipy, come with the test extra)
+        subprocess.run(pip + ["install", "-q", "--no-deps", IRRCAC], check=True)
     STAMP.write_text(key)
 
 

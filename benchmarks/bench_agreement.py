@@ -8,7 +8,8 @@ analyst leaving some documents unreviewed (missing). Prints, for the same data i
 - the ``krippendorff`` package's time for alpha alone over the 17 codes, and the ratio;
 - the largest difference between the two alphas (must be below 1e-9);
 - our time for a 1,000-replicate bootstrap of alpha for all 17 codes (and pooled), over units
-  and over documents (cluster bootstrap);
+  and over documents (cluster bootstrap), for the percentile and the studentized interval (the
+  default, chosen by ``benchmarks/bench_intervals.py``);
 - the ``krippendorff`` package's time for the same bootstrap, extrapolated from a few
   replicates (it has no bootstrap: each replicate is 17 calls on resampled units).
 
@@ -92,10 +93,15 @@ def main(argv: list[str] | None = None) -> int:
           f"{their_best / alpha_only_best:.1f}x (alpha only)")
     print(f"max |alpha ours - krippendorff|:    {max(diff, diff2):.2e}  (must be < 1e-9)")
 
-    boot_units, _, b1 = best(lambda: bootstrap_alpha(values, replicates=args.replicates, seed=1), 3)
-    boot_docs, _, b2 = best(lambda: bootstrap_alpha(values, clusters=docs, replicates=args.replicates, seed=1), 3)
-    print(f"bootstrap {args.replicates} replicates, 17 codes + pooled, over units (ours):     {boot_units * 1e3:7.1f} ms")
-    print(f"bootstrap {args.replicates} replicates, 17 codes + pooled, over documents (ours): {boot_docs * 1e3:7.1f} ms")
+    boot_units, _, b1 = best(lambda: bootstrap_alpha(values, replicates=args.replicates, seed=1, method="percentile"), 3)
+    boot_docs, _, b2 = best(lambda: bootstrap_alpha(values, clusters=docs, replicates=args.replicates, seed=1,
+                                                     method="percentile"), 3)
+    stud_units, _, _ = best(lambda: bootstrap_alpha(values, replicates=args.replicates, seed=1), 3)
+    stud_docs, _, _ = best(lambda: bootstrap_alpha(values, clusters=docs, replicates=args.replicates, seed=1), 3)
+    print(f"bootstrap {args.replicates} replicates, 17 codes + pooled, over units (ours, percentile):      {boot_units * 1e3:7.1f} ms")
+    print(f"bootstrap {args.replicates} replicates, 17 codes + pooled, over documents (ours, percentile):  {boot_docs * 1e3:7.1f} ms")
+    print(f"bootstrap {args.replicates} replicates, 17 codes + pooled, over units (ours, studentized):     {stud_units * 1e3:7.1f} ms")
+    print(f"bootstrap {args.replicates} replicates, 17 codes + pooled, over documents (ours, studentized): {stud_docs * 1e3:7.1f} ms")
 
     rng = np.random.default_rng(2)
     t0 = time.perf_counter()

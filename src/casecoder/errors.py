@@ -173,6 +173,12 @@ MESSAGES: dict[str, str] = {
     "E617": "two inputs name analyst '{analyst}' ({first} and {second}); each input must be a different analyst",
     "E618": "no source of the REFI-QDA project matches a transcript (project sources: {sources}; transcripts: {known}); a source matches the transcript whose id is its name (without .txt/.docx/...); point --transcripts at the folder the project was coded from",
     "E619": "the text of project source '{source}' differs from transcript '{document}' ({detail}); its codings would fall on other words: code the current transcript (casecoder export-qdpx writes it) or point --transcripts at the version that was coded",
+    # reconciliation (casecoder.reconcile)
+    "E640": "decisions are anchored to the words of a unit, so reconcile needs sentence or turn units, found '{unit}'; run it with --unit sentence or --unit turn",
+    "E641": "no decision yet on code '{code}' in document '{document}': \"{quote}\"; write decision: keep, drop or recode (with decided_by and why) before applying",
+    "E642": "cannot read the decisions file: {why}",
+    "E643": "bad decision entry: {why}",
+    "E644": "this decision on code '{code}' in document '{document}' contradicts the entry on line {other}; decide the unit and code once",
     # --- E7xx REFI-QDA ----------------------------------------------------------------------
     "E701": "REFI-QDA file not found: {path}",
     "E702": "not a zip archive; a .qdpx project is a zip holding project.qde (export it again from the tool as REFI-QDA project)",

@@ -251,7 +251,8 @@ def plot_agreement_heatmap(
     -------
     Figure
         Cells coloured from -1 (red) through 0 (white) to 1 (blue), each annotated with its
-        value; an undefined value (NaN) is a grey hatched cell marked ``n/a``.
+        value; an undefined value (NaN) is a grey hatched cell marked ``n/a``. Each row's
+        label says the units compared, how many were coded and how many differ.
     """
     import numpy as np
     from matplotlib.colors import TwoSlopeNorm
@@ -260,6 +261,11 @@ def plot_agreement_heatmap(
     pooled = statistics[statistics["scope"] == "pooled"]
     codes = list(per_code["code"])
     row_labels = _labels_for(codes, labels) + ["All codes (pooled)"]
+    if {"units", "coded_units", "disagreements"} <= set(statistics.columns):
+        # how much each value rests on: a code at 1.00 may rest on three coded sentences
+        counts = list(per_code.itertuples(index=False)) + list(pooled.itertuples(index=False))[:1]
+        row_labels = [f"{label} ({r.units:,} units, {r.coded_units:,} coded, {r.disagreements:,} differ)"
+                      for label, r in zip(row_labels, counts)]
     columns = {"all analysts": list(per_code[statistic].astype(float)) + list(pooled[statistic].astype(float)[:1])}
     if pairwise is not None and len(pairwise):
         pw_stat = statistic if statistic in pairwise.columns else "alpha"
@@ -268,7 +274,7 @@ def plot_agreement_heatmap(
             columns[f"{a}\nvs {b}"] = [lookup.get(c, np.nan) for c in codes] + [lookup.get("(all codes)", np.nan)]
     grid = np.array(list(columns.values()), dtype=float).T  # (rows, columns)
     n_rows, n_cols = grid.shape
-    wrapped = [textwrap.fill(label, 42) for label in row_labels]
+    wrapped = [textwrap.fill(label, 48) for label in row_labels]
     fig = Figure(figsize=(5.5 + 1.1 * n_cols, 1.6 + 0.36 * n_rows), layout="constrained")
     ax = fig.add_subplot()
     masked = np.ma.masked_invalid(grid)

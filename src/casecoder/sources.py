@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
     from .transcripts import Document
 
-__all__ = ["AUTO", "load_codings", "read_analyst_coding", "read_coding", "read_qdpx"]
+__all__ = ["AUTO", "load_codings", "read_analyst_coding", "read_coding", "read_qdpx", "with_reviewed"]
 
 
 def read_analyst_coding(
@@ -286,6 +286,50 @@ def _is_overrides(path: Path) -> bool:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False  # the reader of analyst codings reports it with its place
     return isinstance(head, Mapping) and "overrides" in head
+
+
+def with_reviewed(codings: Sequence[AnalystCoding], documents: Sequence[Document], reviewed: str) -> list[AnalystCoding]:
+    """Say which documents the analysts of codings tables reviewed.
+
+    A codings table names only the documents it has codings in, so by default a document an
+    analyst reviewed and coded nothing in counts as not reviewed (missing). ``reviewed``
+    corrects that for every input whose reviewed documents are not already known (codings
+    tables; analyst codings, gold codings and REFI-QDA projects say theirs).
+
+    Parameters
+    ----------
+    codings : sequence of AnalystCoding
+    documents : sequence of Document
+    reviewed : str
+        ``all`` (every transcript) or comma-separated document ids.
+
+    Returns
+    -------
+    list of AnalystCoding
+
+    Raises
+    ------
+    AgreementError
+        E603 for a document id that is not a transcript.
+    """
+    from dataclasses import replace
+
+    ids = sorted(d.id for d in documents)
+    if reviewed.strip() == "all":
+        chosen = frozenset(ids)
+    else:
+        chosen = frozenset(d.strip() for d in reviewed.split(",") if d.strip())
+        bad = sorted(chosen - set(ids))
+        if bad:
+            raise AgreementError([problem("E603", field="--reviewed", document=d, count=0, total=len(ids)) for d in bad])
+    out = []
+    for c in codings:
+        if c.reviewed is not None:
+            out.append(c)
+            continue
+        named = set(c.codings["document"].astype(str)) if len(c.codings) else set()
+        out.append(replace(c, reviewed=chosen | frozenset(named & set(ids))))
+    return out
 
 
 def _doc_key(name: str) -> str:

@@ -22,6 +22,9 @@ from ..errors import AgreementError, problem
 from ..figures import plot_agreement_heatmap, save_figure
 from ..io import atomic_write_text
 from .bootstrap import bootstrap_alpha
+from .breakdown import group_agreement, per_document
+from .unitizing import unitizing_from_codings
+from .intervals import INTERVAL_METHOD, MIN_DOCUMENTS, interval_rule
 from .report import _label, disagreements, disagreements_markdown
 from .statistics import agreement_statistics, pairwise_agreement
 from .units import CLUSTERS, Ratings, _analyst_name, ratings_from_codings, units_table
@@ -77,6 +80,13 @@ class AnalystComparison:
         What was asked: unit, min_overlap, replicates, seed, level, resampled.
     labels : Mapping of str to str
         Code labels (from the codebook, if given), for figures.
+    per_document : DataFrame or None
+        :func:`~casecoder.agreement.per_document` (sentence and turn units).
+    groups : DataFrame or None
+        :func:`~casecoder.agreement.group_agreement`, when groups were given.
+    unitizing : DataFrame or None
+        :func:`~casecoder.agreement.unitizing_alpha` on the analysts' own spans, over the
+        documents every analyst reviewed (None when no document was).
     """
 
     ratings: Ratings
@@ -85,6 +95,9 @@ class AnalystComparison:
     disagreements: pd.DataFrame
     settings: Mapping[str, Any]
     labels: Mapping[str, str] = field(default_factory=dict)
+    per_document: pd.DataFrame | None = None
+    groups: pd.DataFrame | None = None
+    unitizing: pd.DataFrame | None = None
 
 
 def compare(
@@ -100,6 +113,7 @@ def compare(
     seed: int = 0,
     level: float = 0.95,
     cluster: str = "auto",
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> AnalystComparison:
     """Compare two or more analysts' codings of the same transcripts.
 
@@ -128,6 +142,8 @@ def compare(
     cluster : str
         What the bootstrap resamples: ``auto`` (documents for sentence and turn units, else
         units), ``unit`` or ``document``.
+    groups : mapping of str to sequence of str, optional
+        Groups of analysts (name -> analysts) to compare within and between.
 
     Returns
     -------
@@ -155,10 +171,66 @@ def compare(
                                 "seed": int(seed), "level": float(level), "cluster": cluster,
                                 "include_interviewer": bool(include_interviewer)}
     if replicates:
-        settings.update(_add_interval(stats, ratings, cluster=cluster, replicates=replicates, seed=seed, level=level))
+        stats = _with_intervals(stats, ratings, cluster, replicates, seed, level, settings)
     pairwise = pairwise_agreement(ratings.values, codes=ratings.codes, analysts=ratings.analysts)
     labels = {c: _label(codebook, c) or c for c in ratings.codes}
-    return AnalystComparison(ratings, stats, pairwise, disagreements(ratings, codebook=codebook), settings, labels)
+    by_document = per_document(ratings) if unit in ("sentence", "turn") else None
+    by_group = group_agreement(ratings, groups) if groups else None
+    try:
+        spans, used = unitizing_from_codings(inputs, documents, codes=list(ratings.codes))
+        settings["unitizing_documents"] = len(used)
+    except AgreementError:  # no document every analyst reviewed: no common continuum
+        spans = None
+    return AnalystComparison(ratings, stats, pairwise, disagreements(ratings, codebook=codebook), settings, labels,
+                             by_document, by_group, spans)
+
+
+def _with_intervals(stats: pd.DataFrame, ratings: Ratings, cluster: str, replicates: int, seed: int, level: float,
+                    settings: dict[str, Any]) -> pd.DataFrame:
+    """Add ``alpha_low``, ``alpha_high`` and ``interval`` (why none is given) to the statistics.
+
+    The studentized bootstrap (:func:`bootstrap_alpha`), then :func:`interval_rule` per row: a
+    row whose data cannot support an interval (too few documents, disagreements or coded units)
+    gets none, and the reason, instead of an interval that would not hold its coverage.
+    """
+    clusters = ratings.clusters(cluster)
+    boot = bootstrap_alpha(ratings.values, clusters=clusters, replicates=replicates, seed=seed,
+                           level=level, codes=list(ratings.codes))
+    groups, kind = int(boot["groups"].iloc[0]), str(boot["resampled"].iloc[0])
+    resampled = "documents" if kind == "clusters" else "units"
+    coded_groups = dict(zip(boot["code"], boot["coded_groups"]))
+    low = dict(zip(boot["code"], boot["alpha_low"]))
+    high = dict(zip(boot["code"], boot["alpha_high"]))
+    lows, highs, why = [], [], []
+    for row in stats.itertuples(index=False):
+        if row.scope == "mean of codes":
+            lows.append(np.nan), highs.append(np.nan), why.append("no interval for the mean of codes")
+            continue
+        rule = interval_rule(groups=groups, disagreements=int(row.disagreements), coded_units=int(row.coded_units),
+                             resampled=resampled, coded_groups=int(coded_groups[row.code]))
+        lo, hi = low[row.code], high[row.code]
+        if rule.ok and not (np.isfinite(lo) and np.isfinite(hi)):
+            rule = type(rule)(False, rule.method, "alpha is undefined in too many bootstrap replicates")
+        lows.append(lo if rule.ok else np.nan)
+        highs.append(hi if rule.ok else np.nan)
+        short = "too few documents (see the note)" if resampled == "documents" and groups < MIN_DOCUMENTS else rule.reason
+        why.append("" if rule.ok else f"no interval: {short}")
+    out = stats.copy()
+    at = out.columns.get_loc("alpha") + 1
+    out.insert(at, "alpha_low", lows)
+    out.insert(at + 1, "alpha_high", highs)
+    out.insert(at + 2, "interval", why)
+    settings["resampled"] = f"{groups} {resampled}"
+    settings["interval"] = f"{INTERVAL_METHOD} bootstrap over {resampled}, {replicates} replicates"
+    if resampled == "documents" and groups < MIN_DOCUMENTS:
+        settings["warning"] = (f"only {groups} document(s) hold units reviewed by two analysts: no interval is given "
+                               f"(it needs {MIN_DOCUMENTS}: in the coverage simulation no interval from 3 documents held "
+                               "its coverage, and from 5 only one wider than 1.5; docs/AGREEMENT.md)")
+    elif resampled == "units" and ratings.unit in ("sentence", "turn"):
+        settings["warning"] = (f"the interval resamples {ratings.unit}s as if independent; {ratings.unit}s of one "
+                               "interview are not, and such intervals covered 68-73% in the coverage simulation "
+                               "(docs/AGREEMENT.md): prefer --cluster auto")
+    return out
 
 
 def _checked_codes(codes: Sequence[str] | None, codebook: Codebook | None,
@@ -182,32 +254,12 @@ def _checked_codes(codes: Sequence[str] | None, codebook: Codebook | None,
     return codes
 
 
-def _add_interval(stats: pd.DataFrame, ratings: Ratings, *, cluster: str, replicates: int, seed: int,
-                  level: float) -> dict[str, str]:
-    """Insert ``alpha_low``/``alpha_high`` after ``alpha`` in ``stats`` (in place) from
-    :func:`bootstrap_alpha`; return what was resampled, and a warning if it was few documents."""
-    boot = bootstrap_alpha(ratings.values, clusters=ratings.clusters(cluster), replicates=replicates, seed=seed,
-                           level=level, codes=list(ratings.codes))
-    low = dict(zip(boot["code"], boot["alpha_low"]))
-    high = dict(zip(boot["code"], boot["alpha_high"]))
-    is_mean = stats["scope"] == "mean of codes"
-    stats.insert(stats.columns.get_loc("alpha") + 1, "alpha_low", [np.nan if m else low[c] for c, m in zip(stats["code"], is_mean)])
-    stats.insert(stats.columns.get_loc("alpha_low") + 1, "alpha_high", [np.nan if m else high[c] for c, m in zip(stats["code"], is_mean)])
-    groups, kind = int(boot["groups"].iloc[0]), str(boot["resampled"].iloc[0])
-    out = {"resampled": f"{groups} {'documents' if kind == 'clusters' else kind}"}
-    if kind == "clusters" and groups < 10:
-        out["warning"] = (
-            f"only {groups} document(s) hold units reviewed by two analysts: the interval from "
-            "resampling documents is rough; cluster='unit' gives one that ignores the nesting"
-        )
-    return out
-
-
 def write_comparison(comparison: AnalystComparison, out: str | os.PathLike[str]) -> list[Path]:
     """Write a comparison's tables and heatmap into folder ``out``.
 
     Files: ``agreement.csv`` (the statistics), ``pairwise.csv``, ``disagreements.csv`` and
-    ``disagreements.md``, ``unmapped.csv`` (codings that fell on no unit), and
+    ``disagreements.md``, ``unmapped.csv`` (codings that fell on no unit), ``per_document.csv``,
+    ``unitizing.csv`` and ``groups.csv`` (when computed), and
     ``agreement_heatmap.png``/``.svg``. Each is written atomically; floats are written with 12
     significant digits so that re-running gives identical bytes.
 
@@ -219,11 +271,16 @@ def write_comparison(comparison: AnalystComparison, out: str | os.PathLike[str])
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in (("agreement.csv", comparison.statistics), ("pairwise.csv", comparison.pairwise),
-                        ("disagreements.csv", comparison.disagreements), ("unmapped.csv", comparison.ratings.unmapped)):
+    frames = [("agreement.csv", comparison.statistics), ("pairwise.csv", comparison.pairwise),
+              ("disagreements.csv", comparison.disagreements), ("unmapped.csv", comparison.ratings.unmapped),
+              ("per_document.csv", comparison.per_document), ("groups.csv", comparison.groups),
+              ("unitizing.csv", comparison.unitizing)]
+    for name, frame in frames:
+        if frame is None:
+            continue
         text = frame.to_csv(index=False, lineterminator="\n", float_format="%.12g")
         written.append(atomic_write_text(folder / name, text))
-    md = disagreements_markdown(comparison.disagreements, comparison.ratings.analysts)
+    md = disagreements_markdown(comparison.disagreements, comparison.ratings.analysts, comparison.statistics)
     written.append(atomic_write_text(folder / "disagreements.md", md))
     written.extend(_write_heatmap(comparison, folder))
     return written

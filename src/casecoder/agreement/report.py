@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -74,12 +74,29 @@ def _label(codebook: Codebook | None, code: str) -> str:
         return ""
 
 
-def disagreements_markdown(table: pd.DataFrame, analysts: Sequence[str]) -> str:
-    """Render a :func:`disagreements` table as Markdown, one section per code."""
+def disagreements_markdown(table: pd.DataFrame, analysts: Sequence[str], statistics: pd.DataFrame | None = None) -> str:
+    """Render a :func:`disagreements` table as Markdown, one section per code.
+
+    With ``statistics`` (:func:`agreement_statistics`), the agenda opens with a table of every
+    code's units, coded units, disagreements and alpha, and each section says how many units
+    its disagreements are out of.
+    """
     lines = ["# Disagreements", "", f"{len(table)} unit(s) on which the analysts differ, by code.", ""]
+    counts: dict[str, Any] = {}
+    if statistics is not None:
+        rows = statistics[statistics["scope"].isin(["code", "pooled"])]
+        lines += ["| code | units | coded | disagreements | alpha |", "|---|---:|---:|---:|---:|"]
+        for r in rows.itertuples(index=False):
+            name = r.code if r.scope == "code" else "all codes (pooled)"
+            alpha = "n/a" if r.alpha != r.alpha else f"{r.alpha:.3f}"
+            lines.append(f"| {_md(str(name))} | {r.units:,} | {r.coded_units:,} | {r.disagreements:,} | {alpha} |")
+            counts[str(r.code)] = r
+        lines.append("")
     for code, group in table.groupby("code", sort=False):
         label = group["label"].iloc[0]
-        lines += [f"## {code}" + (f": {label}" if label else "") + f" ({len(group)})", ""]
+        r = counts.get(str(code))
+        out_of = f" of {r.units:,} units, {r.coded_units:,} coded" if r is not None else ""
+        lines += [f"## {code}" + (f": {label}" if label else "") + f" ({len(group)} disagreement(s){out_of})", ""]
         header = ["document", "speaker", "text", *analysts, "notes"]
         lines.append("| " + " | ".join(_md(h) for h in header) + " |")
         lines.append("|" + "---|" * len(header))

@@ -109,6 +109,8 @@ class _Tables:
     ``pairs[i, j, x, y, c]``: units both analysts ``i`` and ``j`` reviewed, ``i`` deciding
     ``x`` and ``j`` deciding ``y`` (index 0 is "not coded", 1 is "coded").
     ``reviewed[i, c]``, ``ones[i, c]``: units analyst ``i`` reviewed, and coded.
+    ``common[c]``, ``common_ones[i, c]``: units every analyst reviewed, and those ``i`` coded
+    (the one base of the prevalence columns).
     ``keys[u, c]``: the index ``a * (m + 1) + b`` of unit ``u``'s (ones, zeros), when kept.
     """
 
@@ -118,6 +120,8 @@ class _Tables:
     ones: np.ndarray
     units: int
     keys: np.ndarray | None = None
+    common: np.ndarray | None = None
+    common_ones: np.ndarray | None = None
 
 
 def _tabulate(values: Any, *, keep_keys: bool = False, name: str = "values") -> _Tables:
@@ -187,13 +191,18 @@ def _tabulate_patterns(x: np.ndarray, *, keep_keys: bool, name: str) -> _Tables:
     for i in range(m):
         rows.append(digits[:, i] != 0)
         rows.append(digits[:, i] == 1)
+    complete = (digits != 0).all(axis=1)
+    for i in range(m):
+        rows.append(complete & (digits[:, i] == 1))
+    rows.append(complete)
     w = np.asarray(rows, dtype=np.float64) @ table
     pairs = w[: m * m * 4].reshape(m, m, 2, 2, n_codes)
-    per = w[m * m * 4 :].reshape(m, 2, n_codes)
+    per = w[m * m * 4 : m * m * 4 + 2 * m].reshape(m, 2, n_codes)
     keys = None
     if all_keys is not None:
         keys = q.astype(np.int16)[all_keys]
-    return _Tables(nn.reshape(m + 1, m + 1, n_codes), pairs, per[:, 0], per[:, 1], n_units, keys)
+    return _Tables(nn.reshape(m + 1, m + 1, n_codes), pairs, per[:, 0], per[:, 1], n_units, keys,
+                   w[-1], w[m * m * 4 + 2 * m : -1])
 
 
 def _tabulate_sums(x: np.ndarray, *, keep_keys: bool, name: str) -> _Tables:
@@ -219,7 +228,10 @@ def _tabulate_sums(x: np.ndarray, *, keep_keys: bool, name: str) -> _Tables:
     reviewed = (o | z).sum(axis=0).astype(np.float64)
     ones = o.sum(axis=0).astype(np.float64)
     keys = q.astype(np.int32) if keep_keys else None
-    return _Tables(nn.reshape(m + 1, m + 1, n_codes), pairs, reviewed, ones, n_units, keys)
+    complete = (o | z).all(axis=1)  # (units, codes)
+    common = complete.sum(axis=0).astype(np.float64)
+    common_ones = (o & complete[:, None, :]).sum(axis=0).astype(np.float64)
+    return _Tables(nn.reshape(m + 1, m + 1, n_codes), pairs, reviewed, ones, n_units, keys, common, common_ones)
 
 
 def _raise_bad_values(x: np.ndarray, name: str) -> None:
@@ -273,7 +285,7 @@ def _unit_stats(nn: np.ndarray) -> dict[str, np.ndarray]:
     units2 = (nn * pairable).sum(axis=(0, 1))
     units1 = (nn * rated).sum(axis=(0, 1))
     differ = (nn * ((n1 > 0) & (n0 > 0))).sum(axis=(0, 1))
-    coded = (nn * (n1 > 0)).sum(axis=(0, 1))
+    coded = (nn * ((n1 > 0) & pairable)).sum(axis=(0, 1))  # units two analysts saw, one coded
     with np.errstate(divide="ignore", invalid="ignore"):
         pa = np.where(units2 > 0, (nn * agree).sum(axis=(0, 1)) / units2, np.nan)
         pi = np.where(units1 > 0, (nn * share).sum(axis=(0, 1)) / units1, np.nan)
@@ -457,11 +469,15 @@ def prevalence(values: Any) -> np.ndarray:
     return p[:, 0] if squeeze else p
 
 
-def _reasons(n: np.ndarray, ones: np.ndarray, units2: np.ndarray) -> list[str]:
+def _reasons(n: np.ndarray, ones: np.ndarray, units2: np.ndarray, elsewhere: np.ndarray | None = None) -> list[str]:
     out = []
     for k in range(n.shape[-1]):
         if units2[k] == 0:
             out.append(_NO_PAIRS)
+        elif ones[k] == 0 and elsewhere is not None and elsewhere[k] > 0:
+            # coded, but only on units no second analyst reviewed
+            out.append(f"{_NO_ONES} on a unit two analysts reviewed ({int(elsewhere[k])} coding(s) on units only one "
+                       "analyst reviewed)")
         elif ones[k] == 0:
             out.append(_NO_ONES)
         elif ones[k] == n[k]:
@@ -498,10 +514,13 @@ def agreement_statistics(
         One row per code, then a ``pooled`` row (all codes' units stacked) and a ``mean of
         codes`` row (unweighted mean of the per-code values where defined). Columns:
         ``scope`` (``code``, ``pooled``, ``mean of codes``), ``code``, ``units`` (units
-        reviewed by two or more analysts), ``coded_units`` (units at least one analyst coded),
-        ``disagreements`` (units on which analysts differ), ``percent_agreement`` (0-100),
-        ``alpha``, ``kappa`` (Cohen's for two analysts, Light's for more), ``ac1``,
-        ``prevalence:<analyst>`` for each analyst, ``reason`` (why a statistic is undefined).
+        reviewed by two or more analysts), ``coded_units`` (of those, units at least one
+        analyst coded), ``disagreements`` (units on which analysts differ),
+        ``percent_agreement`` (0-100), ``alpha``, ``kappa`` (Cohen's for two analysts, Light's
+        for more), ``ac1``, ``fleiss_kappa``, ``brennan_prediger``, ``prevalence_units`` (units
+        every analyst reviewed: the one base of the prevalence columns),
+        ``prevalence:<analyst>`` for each analyst (the share of those units they coded),
+        ``reason`` (why a statistic is undefined).
 
     Raises
     ------
@@ -533,19 +552,23 @@ def _statistics_from_tables(t: _Tables, codes: list[str], analysts: list[str]) -
     pooled_nn = t.nn.sum(axis=-1, keepdims=True)
     iu, ju = np.triu_indices(m, k=1)
     for scope, nn, pairs, reviewed, ones in (
-        ("code", t.nn, t.pairs, t.reviewed, t.ones),
+        ("code", t.nn, t.pairs, t.common, t.common_ones),
         ("pooled", pooled_nn, t.pairs.sum(axis=-1, keepdims=True),
-         t.reviewed.sum(axis=-1, keepdims=True), t.ones.sum(axis=-1, keepdims=True)),
+         t.common.sum(axis=-1, keepdims=True), t.common_ones.sum(axis=-1, keepdims=True)),
     ):
         n, n_ones, d = _alpha_sums(nn)
         us = _unit_stats(nn)
+        fleiss, bp = _fleiss_bp(nn)
+        every_one = ones_everywhere = None
+        every_one = t.ones.sum(axis=0) if scope == "code" else t.ones.sum(axis=(0, 1))[None]
+        ones_everywhere = np.maximum(every_one - n_ones, 0)
         alpha = _alpha_from_sums(n, n_ones, d)
         variation = (n_ones > 0) & (n_ones < n)
         kappas, _, _ = _kappa_from_pairs(pairs[iu, ju])  # (pairs, codes)
         with np.errstate(invalid="ignore"), _quiet():
             kappa = kappas[0] if m == 2 else np.nanmean(kappas, axis=0)
         kappa = np.where(variation, kappa, np.nan)
-        reasons = _reasons(n, n_ones, us["units"])
+        reasons = _reasons(n, n_ones, us["units"], ones_everywhere)
         if m > 2:
             defined = np.isfinite(kappas).sum(axis=0)
             reasons = [
@@ -565,16 +588,19 @@ def _statistics_from_tables(t: _Tables, codes: list[str], analysts: list[str]) -
             rows.setdefault("alpha", []).append(alpha[k])
             rows.setdefault("kappa", []).append(kappa[k])
             rows.setdefault("ac1", []).append(np.where(variation[k], us["ac1"][k], np.nan).item())
+            rows.setdefault("fleiss_kappa", []).append(np.where(variation[k], fleiss[k], np.nan).item())
+            rows.setdefault("brennan_prediger", []).append(np.where(variation[k], bp[k], np.nan).item())
+            rows.setdefault("prevalence_units", []).append(int(reviewed[k]))
             for a, analyst in enumerate(analysts):
                 rows.setdefault(f"prevalence:{analyst}", []).append(prev[a, k])
             rows.setdefault("reason", []).append(reasons[k])
     table = pd.DataFrame(rows)
     per_code = table[table["scope"] == "code"]
     mean_row: dict[str, Any] = {"scope": "mean of codes", "code": "(all codes)"}
-    for col in ("units", "coded_units", "disagreements"):
+    for col in ("units", "coded_units", "disagreements", "prevalence_units"):
         mean_row[col] = int(per_code[col].sum())
     counts = []
-    for col in ("percent_agreement", "alpha", "kappa", "ac1"):
+    for col in ("percent_agreement", "alpha", "kappa", "ac1", "fleiss_kappa", "brennan_prediger"):
         vals = per_code[col].to_numpy(dtype=float)
         ok = np.isfinite(vals)
         mean_row[col] = float(vals[ok].mean()) if ok.any() else np.nan
@@ -585,9 +611,29 @@ def _statistics_from_tables(t: _Tables, codes: list[str], analysts: list[str]) -
         mean_row[f"prevalence:{analyst}"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else np.nan
     mean_row["reason"] = f"mean over the codes where defined ({', '.join(counts)} of {len(per_code)})"
     table = pd.concat([table, pd.DataFrame([mean_row])], ignore_index=True)
-    for col in ("units", "coded_units", "disagreements"):
+    for col in ("units", "coded_units", "disagreements", "prevalence_units"):
         table[col] = table[col].astype("int64")
     return table
+
+
+def _fleiss_bp(nn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fleiss' kappa and Brennan-Prediger's coefficient for a code as two categories.
+
+    Observed agreement as :func:`percent_agreement`; chance agreement ``pi**2 + (1 - pi)**2``
+    (Fleiss 1971, ``pi`` as in AC1) or ``1/2`` (Brennan and Prediger 1981), as
+    :mod:`casecoder.agreement.nominal` computes for any number of categories.
+    """
+    us = _unit_stats(nn)
+    m = nn.shape[0] - 1
+    n1, n0, mu = _pattern_arrays(m)
+    rated = mu >= 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(rated, n1 / np.where(rated, mu, 1), 0.0)
+        units1 = (nn * rated).sum(axis=(0, 1))
+        pi = np.where(units1 > 0, (nn * share).sum(axis=(0, 1)) / units1, np.nan)
+        pe = pi**2 + (1.0 - pi) ** 2
+        fleiss = (us["pa"] - pe) / (1.0 - pe)
+    return fleiss, 2.0 * us["pa"] - 1.0
 
 
 class _quiet:

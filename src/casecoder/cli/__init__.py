@@ -35,6 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "review",
     "evaluate",
     "compare",
+    "reconcile",
     "refi",
 )
 
