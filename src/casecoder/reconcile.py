@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import agreement
 from ._yaml import error_place, load_with_lines
+from .agreement import ratings_from_codings, units_table
 from .coder import code_documents
 from .errors import AgreementError, Problem, problem
 from .overrides import find_quote
@@ -512,8 +512,8 @@ def ratings_for(codings: Sequence[Any], documents: Sequence[Document], *, codebo
         raise AgreementError(problem("E640", unit=unit))
     if codes is None and codebook is not None:
         codes = list(codebook.ids)
-    units = agreement.units_table(documents, unit, include_interviewer=include_interviewer)
-    return agreement.ratings_from_codings(
+    units = units_table(documents, unit, include_interviewer=include_interviewer)
+    return ratings_from_codings(
         [c.codings for c in codings], units, unit=unit, codes=codes,
         analysts=[c.analyst or f"analyst{i + 1}" for i, c in enumerate(codings)],
         reviewed=[c.reviewed for c in codings], min_overlap=min_overlap)
@@ -536,7 +536,7 @@ def machine_values(ratings: Any, documents: Sequence[Document], codebook: Codebo
     auto = code_documents(documents, codebook, jobs=jobs)
     # mapped exactly as an analyst's coding is (the same overlap rule); the mapping compares
     # two analysts, so the coding is given twice
-    mapped = agreement.ratings_from_codings(
+    mapped = ratings_from_codings(
         [auto, auto], ratings.units, unit=ratings.unit, codes=list(ratings.codes),
         analysts=["casecoder", "casecoder (again)"], min_overlap=ratings.min_overlap)
     return np.nan_to_num(mapped.values[:, 0, :], nan=0.0)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AgreementError, problem
+from .statistics import agreement_statistics, pairwise_agreement
 
 __all__ = ["group_agreement", "per_document"]
 
@@ -39,8 +40,6 @@ def per_document(ratings: Any) -> pd.DataFrame:
     AgreementError
         E606 for document or case units.
     """
-    from .statistics import agreement_statistics
-
     if ratings.unit not in ("sentence", "turn"):
         raise AgreementError(problem("E606", option="unit for per-document statistics", value=ratings.unit,
                                      choices="sentence, turn"))
@@ -86,8 +85,6 @@ def group_agreement(ratings: Any, groups: Mapping[str, Sequence[str]]) -> pd.Dat
     AgreementError
         E606 for an analyst not in ``ratings``; E607 for an analyst in two groups.
     """
-    from .statistics import agreement_statistics, pairwise_agreement
-
     names = list(ratings.analysts)
     seen: dict[str, str] = {}
     problems = []

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from ..codebook import load_codebook
+from ..io import atomic_write_text
+from ..pipeline import read_transcripts
+from ..reconcile import (agenda, consensus_overrides, consensus_values, decisions_text, load_decisions,
+                         machine_values, ratings_for)
+from ..sources import load_codings
 from . import _options
 
 HELP = """\
@@ -51,14 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Write or update the decisions file, or apply it; 0 done (2 on bad input or undecided)."""
-    from pathlib import Path
-
-    from ..sources import load_codings
-    from ..codebook import load_codebook
-    from ..io import atomic_write_text
-    from ..reconcile import (agenda, consensus_overrides, consensus_values, decisions_text, load_decisions,
-                             machine_values, ratings_for)
-    from ..pipeline import read_transcripts
 
     codebook = load_codebook(args.codebook)
     documents = read_transcripts(args.paths, codebook, case_key=args.case_key)
