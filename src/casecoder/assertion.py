@@ -37,7 +37,7 @@ only for sentences that have a match, so it costs nothing on the other sentences
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.strings import get_string_id
@@ -194,6 +194,9 @@ class Assertion:
     have: frozenset[int]
     relation: frozenset[int]
     recommend: frozenset[int]
+    # The words whose presence in a sentence makes each check worth running (:meth:`cues`).
+    _any_cue: frozenset[int] = frozenset()
+    _cue_bits: Mapping[int, int] = field(default_factory=dict)
 
     def clause(self, lower: Sequence[int], start: int, end: int, *, commas: bool = True) -> tuple[int, int]:
         """The clause holding tokens ``start:end`` of a sentence, as token offsets ``(a, b)``.
@@ -246,8 +249,21 @@ class Assertion:
             q -= 1
         return False
 
+    def cues(self, lower: Sequence[int]) -> int:
+        """Which kinds of cue a sentence holds at all, as bits: 1 negation, 2 question, 4
+        hypothetical, 8 barrier, 16 report. Computed once per sentence, so that :meth:`judge`
+        scans a clause only for the kinds present; most sentences have none, which one
+        C-level set test finds."""
+        if self._any_cue.isdisjoint(lower):
+            return 0
+        bits = 0
+        get = self._cue_bits.get
+        for h in lower:
+            bits |= get(h, 0)
+        return bits
+
     def judge(self, lower: Sequence[int], start: int, end: int, *, mention: bool = False,
-              question: bool | None = None) -> str:
+              cues: int | None = None) -> str:
         """Why the match of tokens ``start:end`` is not asserted, or ``""`` if it is.
 
         Parameters
@@ -258,9 +274,9 @@ class Assertion:
             The match, as token offsets into ``lower``.
         mention : bool
             The rule names a topic, an organisation or a job title: it needs an action frame.
-        question : bool, optional
-            Whether the sentence is a question, if already known (it is the same for every
-            match of a sentence).
+        cues : tuple, optional
+            The sentence's :meth:`cues`, if already known (they are the same for every match
+            of a sentence).
 
         Returns
         -------
@@ -293,19 +309,19 @@ class Assertion:
         >>> why("Residents, partners and councillors came to the meeting.", "partners", mention=True)
         'mention'
         """
-        if self.negated(lower, start, end):
+        bits = self.cues(lower) if cues is None else cues
+        if bits & 1 and self.negated(lower, start, end):
             return "negated"
-        w = self.words
-        if question is None:
-            question = not w["question"].isdisjoint(lower)
-        if question:
+        if bits & 2:
             return "question"
+        if not (bits & 28 or mention):
+            return ""
         a, b = self.clause(lower, start, end)
-        if self._hypothetical(lower, a, start):
+        if bits & 4 and self._hypothetical(lower, a, start):
             return "hypothetical"
-        if self._barrier(lower, a, b, start, end):
+        if bits & 8 and self._barrier(lower, a, b, start, end):
             return "barrier"
-        if self._reported(lower, a, start):
+        if bits & 16 and self._reported(lower, a, start):
             return "reported"
         if mention and not self._framed(lower, start, end):
             return "mention"
@@ -391,17 +407,27 @@ def compile_assertion(settings: Mapping[str, Any] | None = None) -> Assertion:
     def hashed(words: Iterable[str]) -> frozenset[int]:
         return _hashes(words, lemmas=False)
 
+    words = {name: _hashes(words, lemmas=name in LEMMA_LISTS) for name, words in chosen.items()}
+    negators, post_negators = hashed(NEGATORS), hashed(POST_NEGATORS)
+    cue_sets = (negators | post_negators, words["question"], words["hypothetical"] | words["counterfactual"],
+                words["barrier"], words["reporter"] | words["quantifier"])
+    cue_bits: dict[int, int] = {}
+    for i, cue_set in enumerate(cue_sets):
+        for h in cue_set:
+            cue_bits[h] = cue_bits.get(h, 0) | (1 << i)
     return Assertion(
-        negators=hashed(NEGATORS),
+        negators=negators,
         cancellers=hashed(NEGATION_CANCELLERS),
         boundaries=hashed(BOUNDARY_PUNCT + BOUNDARY_WORDS),
         strong_boundaries=hashed(tuple(p for p in BOUNDARY_PUNCT if p != ",") + BOUNDARY_WORDS),
         conjunctions=hashed(CLAUSE_CONJUNCTIONS),
         subjects=hashed(SUBJECTS),
         auxiliaries=hashed(AUXILIARIES),
-        post_negators=hashed(POST_NEGATORS),
-        words={name: _hashes(words, lemmas=name in LEMMA_LISTS) for name, words in chosen.items()},
+        post_negators=post_negators,
+        words=words,
         have=hashed(("have", "'ve", "’ve")),
         relation=hashed(("with", "between", "across")),
+        _any_cue=frozenset().union(*cue_sets),
+        _cue_bits=cue_bits,
         recommend=hashed(RECOMMENDING),
     )

@@ -319,7 +319,7 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
                 other_senses.setdefault(rule.code, []).append((ms, rule.order, me, rule.exclusion))
             else:
                 by_code.setdefault(rule.code, []).append((ms, rule.order, me, rule.label))
-        question: bool | None = None
+        cues: int | None = None
         for code, matches in by_code.items():
             vetoes = sorted(set(other_senses[code])) if code in other_senses else ()
             chosen: tuple[str, str] | None = None
@@ -332,8 +332,8 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
                 if not reason:
                     if lower is None:
                         lower = lower_arr[a:hi[s]].tolist()
-                        question = not judge.words["question"].isdisjoint(lower)
-                    reason = judge.judge(lower, ms - a, me - a, mention=rules[order].mention, question=question)
+                        cues = judge.cues(lower)
+                    reason = judge.judge(lower, ms - a, me - a, mention=rules[order].mention, cues=cues)
                 if not reason:
                     chosen = (label, "")
                     break
