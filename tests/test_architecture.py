@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "casecoder"
 #: schema, the offline English pipeline, positions in text.
 CROSS = frozenset({"errors", "io", "_yaml", "schema", "nlp", "positions"})
 #: The stages, in the order data flows through them.
-STAGES = ("transcripts", "segments", "codebook", "assertion", "coder", "overrides", "matrix", "figures",
+STAGES = ("transcripts", "segments", "codebook", "assertion", "compiler", "coder", "overrides", "matrix", "figures",
           "cooccurrence")
 
 #: room -> the rooms it may import besides itself and CROSS (the cross-cutting modules import
@@ -38,7 +38,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     # the codebook checks the coder's word-list settings (assertion) when it loads
     "codebook": CROSS | {"transcripts", "assertion"},
     "assertion": CROSS,
-    "coder": CROSS | {"transcripts", "segments", "codebook", "assertion"},
+    "compiler": CROSS | {"codebook", "assertion"},
+    "coder": CROSS | {"transcripts", "segments", "codebook", "assertion", "compiler"},
     "overrides": CROSS | {"transcripts", "segments", "codebook"},
     "matrix": CROSS | {"transcripts", "segments", "codebook"},
     "figures": CROSS | {"codebook"},
