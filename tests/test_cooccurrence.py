@@ -301,3 +301,16 @@ def test_cooccurrence_cli_help_has_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["cooccurrence", "--help"])
     assert "casecoder cooccurrence out/codings.csv --unit turn --out out/cooccurrence" in capsys.readouterr().out
+
+
+def test_cooccurrence_csv_outputs_are_spreadsheet_safe_parquet_raw(codings, tmp_path):
+    codings = codings.copy()
+    codings["text"] = "=HYPERLINK(\"http://x\") " + codings["text"]
+    co = cooccurrence(codings, unit="sentence", codes=CODES)
+    write_cooccurrence(co, tmp_path)
+    csv_text = (tmp_path / "sentence-segments.csv").read_text(encoding="utf-8")
+    assert "\n'=HYPERLINK" in csv_text or ",'=HYPERLINK" in csv_text or "\"'=HYPERLINK" in csv_text
+    raw = pd.read_csv(tmp_path / "sentence-segments.csv", dtype=str, keep_default_na=False)
+    assert not any(v.startswith("=") for col in raw for v in raw[col])
+    parquet = pd.read_parquet(tmp_path / "sentence-segments.parquet")
+    assert parquet["text"].str.startswith("=HYPERLINK").all()

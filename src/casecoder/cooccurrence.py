@@ -43,7 +43,7 @@ import pandas as pd
 from .errors import FindingsError, problem
 from .io import atomic_path
 from .matrix import Filter, _code_ids, filter_codings
-from .schema import validate_codings
+from .schema import csv_safe_frame, validate_codings
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
@@ -308,5 +308,5 @@ def _write_table(frame: pd.DataFrame, path: Path, *, index: bool) -> Path:
         if path.suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            frame.to_csv(tmp, index=index, encoding="utf-8", lineterminator="\n")
+            csv_safe_frame(frame).to_csv(tmp, index=index, encoding="utf-8", lineterminator="\n")
     return path

@@ -53,7 +53,7 @@ from .errors import EvaluationError, Problem, problem
 from .io import atomic_write_text
 from .agreement.units import span_units, units_table
 from .overrides import find_quote, nearest_sentences
-from .schema import validate_codings
+from .schema import csv_safe_frame, validate_codings
 from .transcripts import Document, FrozenMap, Turn
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -638,7 +638,7 @@ class EvaluationResult:
         paths = []
         for name, df in (("scores", self.scores), ("errors", self.errors)):
             p = d / f"{prefix}{name}_{self.level}.csv"
-            atomic_write_text(p, df.to_csv(index=False, lineterminator="\n", float_format="%.6f"))
+            atomic_write_text(p, csv_safe_frame(df).to_csv(index=False, lineterminator="\n", float_format="%.6f"))
             paths.append(p)
         p = d / f"{prefix}evaluation_{self.level}.md"
         atomic_write_text(p, self.to_markdown())

@@ -57,7 +57,7 @@ from .reports import (
     override_summary,
     reproduction_markdown,
 )
-from ...schema import write_codings
+from ...schema import csv_safe_frame, write_codings
 from .targets import ReportTargets, load_targets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -344,7 +344,7 @@ def reproduce(
         atomic_write_text(tmp / "appendix_two.html",
                           appendix_two_html(key, cb, groups=groups, names=names, title=title, notices=notices))
         audit = audit_table(run.codings, targets, cb, section=run.section)
-        audit.to_csv(tmp / "appendix_two_audit.csv", index=False, lineterminator="\n")
+        csv_safe_frame(audit).to_csv(tmp / "appendix_two_audit.csv", index=False, lineterminator="\n")
         atomic_write_text(tmp / "appendix_two_audit.md", audit_markdown(audit, cb, notices=notices))
         atomic_write_text(tmp / "appendix_two_audit.html", audit_html(audit, cb, notices=notices))
         if review:
@@ -376,7 +376,7 @@ def reproduce(
 
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=True, encoding="utf-8", lineterminator="\n")
+    csv_safe_frame(df).to_csv(path, index=True, encoding="utf-8", lineterminator="\n")
 
 
 def _framework_markdown(frame: pd.DataFrame, codebook: Codebook, targets: ReportTargets,
