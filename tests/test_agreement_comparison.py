@@ -105,3 +105,20 @@ print(matplotlib.get_backend())
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "svg"
     assert (tmp_path / "agreement_heatmap.png").exists() and (tmp_path / "agreement_heatmap.svg").exists()
+
+
+def test_agreement_written_csvs_are_spreadsheet_safe(documents, tmp_path):
+    path = tmp_path / "demo.yaml"
+    path.write_text(ANALYST_YAML, encoding="utf-8")
+    demo = sources.read_analyst_coding(path, documents)
+    # An analyst whose name a spreadsheet would run as a formula.
+    other = ag.AnalystCoding("=cmd|' /C calc'!A0", coding_table(documents, "=cmd|' /C calc'!A0", [
+        ("beta_doc", "We took risks", "considered_risk"),
+    ]))
+    result = ag.compare([demo, other], documents, codebook=DemoCodebook(), replicates=50, seed=1)
+    ag.write_comparison(result, tmp_path / "out")
+    for name in ("agreement.csv", "pairwise.csv", "disagreements.csv"):
+        raw = pd.read_csv(tmp_path / "out" / name, dtype=str, keep_default_na=False)
+        cells = [v for col in raw for v in raw[col]] + list(raw.columns)
+        assert not any(v.startswith(("=", "+", "@")) for v in cells), name
+    assert "'=cmd" in (tmp_path / "out" / "disagreements.csv").read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import AgreementError, problem
 from ..figures import plot_agreement_heatmap, save_figure
 from ..io import atomic_write_text
+from ..schema import csv_safe_frame
 from .bootstrap import bootstrap_alpha
 from .breakdown import group_agreement, per_document
 from .unitizing import unitizing_from_codings
@@ -278,7 +279,7 @@ def write_comparison(comparison: AnalystComparison, out: str | os.PathLike[str])
     for name, frame in frames:
         if frame is None:
             continue
-        text = frame.to_csv(index=False, lineterminator="\n", float_format="%.12g")
+        text = csv_safe_frame(frame).to_csv(index=False, lineterminator="\n", float_format="%.12g")
         written.append(atomic_write_text(folder / name, text))
     md = disagreements_markdown(comparison.disagreements, comparison.ratings.analysts, comparison.statistics)
     written.append(atomic_write_text(folder / "disagreements.md", md))
