@@ -222,7 +222,13 @@ _MEASURE = textwrap.dedent("""
         codes = [p.code for p in exc.problems]
         text = str(exc)
     seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    # VmHWM is this process image's own peak; ru_maxrss would also count the pytest worker
+    # this child was forked from (Linux keeps the pre-exec high-water mark across execve).
+    try:
+        with open("/proc/self/status") as fh:
+            peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))  # KiB
+    except (OSError, StopIteration):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"codes": codes, "seconds": seconds, "peak_mb": peak / 1024, "text": text if codes else ""}))
 """)
 
