@@ -74,6 +74,8 @@ _EXPORTS: dict[str, str] = {
     "read_turn_kinds": "provenance",
     "save_figure": "figures",
     "sentences": "segments",
+    "suggest_rules": "mining",
+    "suggestions_yaml": "mining",
     "validate": "pipeline",
     "write_codings": "schema",
     "write_comparison": "agreement.comparison",

@@ -135,6 +135,10 @@ MESSAGES: dict[str, str] = {
     "E461": "duplicate id '{id}' (first on line {first_line})",
     "E462": "unit '{unit}' is not in the units file ({units}); the gold and the units must come from the same set",
     "E463": "unknown half '{half}'; choose one of: {choices}",
+    # rules mined from an analysts' coding (casecoder.mining)
+    "E481": "unknown {option} '{value}'; choose one of: {choices}",
+    "E482": "'{field}' must be {expected}, found {found}",
+    "E483": "{path} holds the coding of {count} analysts ({analysts}); mine from one: pass --analyst NAME",
     # --- E5xx matrix, reports, reproduction ----------------------------------------------
     "E501": "report targets file not found: {path}",
     "E502": "report targets file is not valid YAML: {error}",
