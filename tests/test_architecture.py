@@ -62,13 +62,15 @@ ALLOWED: dict[str, frozenset[str]] = {
                         "evaluate", "refi"},
     # candidate rules mined from an analysts' coding, each run through the coder for its evidence
     "mining": CROSS | {"transcripts", "segments", "codebook", "compiler", "coder", "agreement"},
+    # the evidence for each rule: the coder run rule by rule, units mapped as evaluate maps them
+    "evidence": CROSS | {"transcripts", "segments", "codebook", "compiler", "coder", "agreement", "evaluate"},
     # the team's decisions on disagreements -> a consensus overrides file over the coder's coding
     "reconcile": CROSS | {"transcripts", "segments", "codebook", "coder", "overrides", "agreement"},
     # the worked study may use the whole toolkit, and nothing in the toolkit may use it
     "studies": CROSS | set(STAGES) | {"pipeline", "provenance", "agreement", "evaluate", "refi", "review", "sources"},
     # the command line sits on top of everything
     "cli": CROSS | set(STAGES) | {"casecoder", "pipeline", "provenance", "agreement", "evaluate", "refi", "review", "sources",
-                                  "starter", "studies", "reconcile", "mining"},
+                                  "starter", "studies", "reconcile", "mining", "evidence"},
     "__main__": frozenset({"cli"}),
     "casecoder": frozenset(),  # __init__.py loads its names lazily, by name, through importlib
 }

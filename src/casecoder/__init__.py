@@ -73,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "read_document": "transcripts",
     "read_turn_kinds": "provenance",
     "save_figure": "figures",
+    "rule_evidence": "evidence",
     "sentences": "segments",
     "suggest_rules": "mining",
     "suggestions_yaml": "mining",

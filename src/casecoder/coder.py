@@ -39,7 +39,7 @@ import multiprocessing
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +322,12 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
         cues: int | None = None
         for code, matches in by_code.items():
             vetoes = sorted(set(other_senses[code])) if code in other_senses else ()
+            if coder.every_rule:
+                for rule_label, reason in _each_rule(matches, vetoes, coder, lower_arr[a:hi[s]].tolist(), a):
+                    rows.append((doc_id, case, turn.section, turn.index, turn.speaker, s, start, end,
+                                 text[start:end], code, rule_label, "auto", "casecoder",
+                                 "excluded" if reason else "coded", reason, ""))
+                continue
             chosen: tuple[str, str] | None = None
             for ms, order, me, label in sorted(set(matches)) if len(matches) > 1 else matches:
                 reason = ""
@@ -346,8 +352,27 @@ def _document_rows(document: Document, coder: Coder, make_doc: Callable[[str], A
                 start, end, text[start:end], code, rule_label, "auto", "casecoder",
                 "excluded" if reason else "coded", reason, "",
             ))
-    rows.sort(key=lambda row: (row[6], row[7], row[9]))
+    rows.sort(key=lambda row: (row[6], row[7], row[9], row[10]))
     return rows
+
+
+def _each_rule(matches: Sequence[tuple[int, int, int, str]], vetoes: Sequence[tuple[int, int, int, str]],
+               coder: Coder, lower: list[int], a: int) -> list[tuple[str, str]]:
+    """(rule, reason) for every rule of one code that matched a sentence: ``""`` when one of
+    its matches survives the precision rules, else the reason of its first match. The same
+    judgement as the one-row path, applied to each rule rather than stopping at the first."""
+    judge = coder.assertion
+    cues = judge.cues(lower)
+    out: dict[str, str] = {}
+    for ms, order, me, label in sorted(set(matches)):
+        if out.get(label) == "":
+            continue  # this rule has already fired unexcluded in the sentence
+        reason = next((f"other_sense:{name}" for xs, _, xe, name in vetoes if xs < me and ms < xe), "")
+        if not reason:
+            reason = judge.judge(lower, ms - a, me - a, mention=coder.rules[order].mention, cues=cues)
+        if label not in out or not reason:
+            out[label] = reason
+    return list(out.items())
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,6 +509,7 @@ def code_documents(
     jobs: int = 1,
     code_interviewer: bool | None = None,
     progress: bool = False,
+    every_rule: bool = False,
 ) -> pd.DataFrame:
     """Code documents into one codings table.
 
@@ -499,6 +525,12 @@ def code_documents(
         Code interviewer turns too (default: the coder's setting, False for a codebook).
     progress : bool, default False
         Show a progress bar on standard error (when it is a terminal).
+    every_rule : bool, default False
+        One row per (sentence, code, rule) that matched, instead of one per (sentence, code):
+        each rule's row is ``coded`` when one of its matches survives the precision rules, else
+        ``excluded`` with its first reason. A sentence has a ``coded`` row of a code here exactly
+        when it has one in the default table. For attributing codings to rules
+        (:func:`casecoder.evidence.rule_evidence`); the default path does no extra work.
 
     Returns
     -------
@@ -512,6 +544,8 @@ def code_documents(
     """
     jobs = _check_jobs(jobs)
     coder = _as_coder(codebook_or_coder, code_interviewer)
+    if every_rule != coder.every_rule:
+        coder = replace(coder, every_rule=every_rule)
     rows: list[tuple[Any, ...]] = []
     with _progress(None, progress, "doc") as bar:
         for batch in _map(coder, _code_batch, _counted(_batches(documents, _BATCH_DOCS), bar), jobs):

@@ -71,6 +71,10 @@ class Coder:
         Code ids in codebook order.
     code_interviewer : bool
         Code interviewer turns like any other (default False: they are skipped, no rows).
+    every_rule : bool
+        One row per (sentence, code, rule) that matched, each with its own status, instead of
+        one per (sentence, code) with the first rule that fired (default False; for the
+        evidence of each rule, :mod:`casecoder.evidence`).
     codebook_path : str
         Where the codebook came from, for messages.
     """
@@ -87,6 +91,7 @@ class Coder:
     # By form id: a bit for each set of words some token pattern requires ("others") that
     # holds the form; a sentence's bits, OR-ed, say at once which patterns could match there.
     word_bits: tuple[int, ...] = ()
+    every_rule: bool = False
 
     def __repr__(self) -> str:
         return (f"Coder({len(self.codes)} codes, {len(self.rules)} rules, "

@@ -139,6 +139,10 @@ MESSAGES: dict[str, str] = {
     "E481": "unknown {option} '{value}'; choose one of: {choices}",
     "E482": "'{field}' must be {expected}, found {found}",
     "E483": "{path} holds the coding of {count} analysts ({analysts}); mine from one: pass --analyst NAME",
+    # rule evidence and codebook diffs
+    "E470": "document '{document}' is given twice ({first} and {second}); every transcript or unit id must be unique",
+    "E471": "unknown order '{sort}'; choose one of: {choices}",
+    "E472": "the analysts' coding must be one analyst's; {path} holds {count}: {analysts}; give one of them (a gold file, a codings table or an analyst coding)",
     # --- E5xx matrix, reports, reproduction ----------------------------------------------
     "E501": "report targets file not found: {path}",
     "E502": "report targets file is not valid YAML: {error}",

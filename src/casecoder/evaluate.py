@@ -72,6 +72,7 @@ __all__ = [
     "read_devset",
     "read_gold",
     "read_set",
+    "read_unit_gold",
     "read_units",
     "scores_from_counts",
     "source_half",
@@ -380,35 +381,96 @@ def read_units(
         raise EvaluationError(missing)
     problems: list[Problem] = []
     docs = _unit_documents(paths[0], problems)
-    rows = []
-    if gold is not None:
-        g = Path(gold)
-        known = set(codebook.ids) if codebook is not None else None
-        first: dict[str, int] = {}
-        for line, row in _read_csv_rows(g, UNIT_GOLD_COLUMNS, "E453"):
-            uid = row["unit_id"].strip()
-            if uid in first:
-                problems.append(problem("E461", path=g, line=line, field="unit_id", id=uid, first_line=first[uid]))
-                continue
-            first[uid] = line
-            if uid not in docs:
-                problems.append(problem("E462", path=g, line=line, field="unit_id", unit=uid, units=paths[0]))
-                continue
-            for code in (c.strip() for c in row["codes"].split(";")):
-                if not code:
-                    continue
-                if known is not None and code not in known:
-                    problems.append(problem("E457", path=g, line=line, field="codes", code_id=code,
-                                            known=", ".join(codebook.ids)))  # type: ignore[union-attr]
-                    continue
-                rows.append({"document": uid, "turn": 0, "code": code, "quote": docs[uid].text,
-                             "reason": row["rationale"], "path": str(g), "line": line})
+    rows = _unit_gold_rows(Path(gold), docs, codebook, problems, str(paths[0])) if gold is not None else []
     if problems:
         raise EvaluationError(problems)
     kept = sorted((d for d in docs.values() if half is None or d.metadata["half"] == half), key=lambda d: d.id)
     ids = {d.id for d in kept}
     table = pd.DataFrame([r for r in rows if r["document"] in ids], columns=[*GOLD_COLUMNS, "path", "line"])
     return kept, table
+
+
+def _unit_gold_rows(g: Path, docs: Mapping[str, Document], codebook: Codebook | None, problems: list[Problem],
+                    units: str) -> list[dict[str, Any]]:
+    """The gold rows of a units gold file (one per unit and code, quoting the whole unit);
+    every bad row is added to ``problems``."""
+    known = set(codebook.ids) if codebook is not None else None
+    first: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    for line, row in _read_csv_rows(g, UNIT_GOLD_COLUMNS, "E453"):
+        uid = row["unit_id"].strip()
+        if uid in first:
+            problems.append(problem("E461", path=g, line=line, field="unit_id", id=uid, first_line=first[uid]))
+            continue
+        first[uid] = line
+        if uid not in docs:
+            problems.append(problem("E462", path=g, line=line, field="unit_id", unit=uid, units=units))
+            continue
+        for code in (c.strip() for c in row["codes"].split(";")):
+            if not code:
+                continue
+            if known is not None and code not in known:
+                problems.append(problem("E457", path=g, line=line, field="codes", code_id=code,
+                                        known=", ".join(codebook.ids)))  # type: ignore[union-attr]
+                continue
+            rows.append({"document": uid, "turn": 0, "code": code, "quote": docs[uid].text,
+                         "reason": row["rationale"], "path": str(g), "line": line})
+    return rows
+
+
+def read_unit_gold(
+    path: str | os.PathLike[str],
+    documents: Iterable[Document] | Mapping[str, Document],
+    *,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame:
+    """Read one analyst's coding of a units set (``unit_id, codes, rationale``) for units already read.
+
+    The gold half of :func:`read_units`, for units read on their own (as transcripts, by
+    :func:`casecoder.sources.read_documents`): each code of a unit becomes a gold row quoting the
+    whole unit.
+
+    Parameters
+    ----------
+    path : path
+        The gold file (``gold_a.csv``).
+    documents : iterable of Document, or mapping of id to Document
+        The units, as :func:`read_units` makes them (one turn each).
+    codebook : Codebook, optional
+        When given, a code it does not have is an error (E457).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`read_gold` returns it (``document, turn, code, quote, reason, path, line``).
+
+    Raises
+    ------
+    EvaluationError
+        Every problem with its line: a missing or unreadable file (E451, E452), missing columns
+        (E453), a duplicate unit (E461), a unit not among ``documents`` (E462), an unknown code
+        (E457).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "units.csv").write_text("unit_id,source,title,text\\nU1,https://x.org/a,T,We pooled budgets.\\n")
+    >>> _ = (d / "gold.csv").write_text("unit_id,codes,rationale\\nU1,resource_innovation,pooled money\\n")
+    >>> docs, _ = read_units(d / "units.csv")
+    >>> read_unit_gold(d / "gold.csv", docs)[["document", "code", "quote"]].values.tolist()
+    [['U1', 'resource_innovation', 'We pooled budgets.']]
+    """
+    g = Path(path)
+    if not g.is_file():
+        raise EvaluationError(problem("E451", path=g))
+    docs = _by_id(documents)
+    problems: list[Problem] = []
+    units = ", ".join(sorted({d.path for d in docs.values()})) or "none given"
+    rows = _unit_gold_rows(g, docs, codebook, problems, units)
+    if problems:
+        raise EvaluationError(problems)
+    return pd.DataFrame(rows, columns=[*GOLD_COLUMNS, "path", "line"])
 
 
 def read_set(

@@ -11,6 +11,7 @@ itself only takes codings already made.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -24,10 +25,10 @@ import yaml
 from ._yaml import error_place, load_with_lines
 from .agreement.comparison import AnalystCoding
 from .agreement.units import _analyst_name
-from .errors import AgreementError, Problem, problem
-from .evaluate import locate_gold, read_gold
+from .errors import AgreementError, CasecoderError, EvaluationError, Problem, problem
+from .evaluate import locate_gold, read_gold, read_unit_gold, read_units
 from .overrides import find_quote, load_overrides
-from .pipeline import Coded, code_and_override
+from .pipeline import Coded, code_and_override, read_transcripts
 from .refi import import_qdpx
 from .schema import empty_codings, normalise_codings, read_codings
 from .segments import sentences
@@ -36,7 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
     from .transcripts import Document
 
-__all__ = ["AUTO", "load_codings", "read_analyst_coding", "read_coding", "read_qdpx", "with_reviewed"]
+__all__ = ["AUTO", "is_units", "load_codings", "read_analyst_coding", "read_coding", "read_documents", "read_qdpx",
+           "with_reviewed"]
 
 
 def read_analyst_coding(
@@ -264,7 +266,7 @@ def load_codings(
         p = Path(source)
         if p.suffix.lower() == ".qdpx":
             out.extend(read_qdpx(p, documents, codebook=codebook))
-        elif _is_gold(p):
+        elif _is_gold(p) or _is_unit_gold(p):
             out.append(_gold_coding(p, documents, codebook))
         elif _is_overrides(p):
             reviewed = run(p).codings
@@ -514,8 +516,105 @@ def _is_gold(path: Path) -> bool:
     return "quote" in header and "turn" in header and "start" not in header
 
 
+def _is_unit_gold(path: Path) -> bool:
+    """A CSV whose header is a units set's gold coding (``unit_id, codes, ...``)."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    return {"unit_id", "codes"} <= set(_csv_header(path))
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return [h.strip() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []  # not one of ours; the reader that takes it reports why, with the path
+
+
+def is_units(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a units file (``unit_id, source, title, text``) or a folder holding
+    ``units.csv``: a set of coded passages, each read as a one-turn document.
+
+    Examples
+    --------
+    >>> is_units("data/interviews")
+    False
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / "units.csv"
+    return p.suffix.lower() == ".csv" and p.is_file() and "unit_id" in _csv_header(p)
+
+
+def read_documents(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    codebook: Codebook | None = None,
+    *,
+    case_key: str | None = None,
+) -> list[Document]:
+    """Transcripts from any source: transcript files and folders, or units files.
+
+    A units file (see :func:`is_units`; ``../shared/devset-real/units.csv``) is read with
+    :func:`casecoder.evaluate.read_units`: each unit becomes a one-turn document of an
+    interviewee, its case the source page. Every other path is read by
+    :func:`casecoder.pipeline.read_transcripts` (the codebook's case key and interviewers).
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+    codebook : Codebook, optional
+    case_key : str, optional
+        Overrides the codebook's key (transcripts only).
+
+    Returns
+    -------
+    list of Document
+        Sorted by document id.
+
+    Raises
+    ------
+    TranscriptError, EvaluationError
+        Every problem of every path: the transcripts' (E0xx) and the units files' (E45x),
+        together; E470 for a document id found twice.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> units = pathlib.Path(tempfile.mkdtemp()) / "units.csv"
+    >>> _ = units.write_text("unit_id,source,title,text\\nU1,https://x.org/a,T,We pooled budgets.\\n")
+    >>> docs = read_documents(["data/interviews", units])
+    >>> len(docs), docs[0].id, docs[0].turns[0].text
+    (10, 'U1', 'We pooled budgets.')
+    """
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    units = [Path(p) for p in items if is_units(p)]
+    others = [p for p in items if not is_units(p)]
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    for u in units:
+        try:
+            docs.extend(read_units(u / "units.csv" if u.is_dir() else u)[0])
+        except CasecoderError as exc:
+            problems.extend(exc.problems)
+    if others:
+        try:
+            docs.extend(read_transcripts(others, codebook, case_key=case_key))
+        except CasecoderError as exc:
+            problems.extend(exc.problems)
+    seen: dict[str, str] = {}
+    for d in docs:
+        if d.id in seen:
+            problems.append(problem("E470", path=d.path, field="id", document=d.id, first=seen[d.id], second=d.path))
+        seen.setdefault(d.id, d.path)
+    if problems:
+        raise EvaluationError(problems)
+    return sorted(docs, key=lambda d: d.id)
+
+
 def _gold_coding(path: Path, documents: Sequence[Document], codebook: Codebook | None) -> AnalystCoding:
-    located = locate_gold(read_gold(path), documents, codes=list(codebook.ids) if codebook is not None else None)
+    codes = list(codebook.ids) if codebook is not None else None
+    gold = read_unit_gold(path, documents, codebook=codebook) if _is_unit_gold(path) else read_gold(path)
+    located = locate_gold(gold, documents, codes=codes)
     docs = {d.id: d for d in documents}
     table = pd.DataFrame({
         "document": located["document"].astype(str), "case": located["case"], "turn": located["turn"],

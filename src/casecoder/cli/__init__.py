@@ -34,6 +34,7 @@ COMMANDS: tuple[str, ...] = (
     # beside the flow: read the coding, score it, compare analysts, exchange with other tools
     "review",
     "evaluate",
+    "rules",
     "compare",
     "reconcile",
     "refi",

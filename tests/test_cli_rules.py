@@ -1,0 +1,101 @@
+"""The rules command: files written, numbers pinned, reruns byte-identical, bad input exit 2."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from casecoder.cli import main
+
+from test_evidence import CODEBOOK, GOLD, TRANSCRIPT
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def study(tmp_path):
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "north.md").write_text(TRANSCRIPT, encoding="utf-8")
+    (tmp_path / "gold.csv").write_text(GOLD, encoding="utf-8")
+    return tmp_path
+
+
+def _rows(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_cli_rules_writes_the_evidence(study, capsys):
+    out = study / "out"
+    assert main(["rules", str(study / "codebook.yaml"), str(study / "t"), "--gold", str(study / "gold.csv"),
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "5 rules of 2 codes at sentence level (5 units): 3 fire, 2 never do; 1 coded unit(s) no rule caught" in printed
+    rows = {r["rule"]: r for r in _rows(out / "rules.csv")}
+    assert (rows["phrase:quickly"]["tp"], rows["phrase:quickly"]["fp"], rows["phrase:quickly"]["precision"]) == \
+        ("2", "1", "0.666667")
+    assert rows["phrase:slowly"]["hits"] == "0" and rows["phrase:slowly"]["precision"] == ""
+    assert [r["gold_text"] for r in _rows(out / "misses.csv")] == ["We tried a café pilot and accepted it might fail."]
+    page = (out / "rules.md").read_text(encoding="utf-8")
+    assert "## Rules that never fire (2)" in page and "- pace: `pattern:fast_move`" in page
+    assert "| pace | `phrase:quickly` | 3 | 2 | 1 | 0.667 | 1 | 1 | 0 |" in page
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(["rules", str(study / "t"), "--codebook", str(study / "codebook.yaml"), "--gold", str(study / "gold.csv"),
+                 "--out", str(out)]) == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+
+
+def test_cli_rules_sort_value_puts_unique_true_positives_first(study, capsys):
+    out = study / "out"
+    assert main(["rules", str(study / "codebook.yaml"), str(study / "t"), "--gold", str(study / "gold.csv"),
+                 "--sort", "value", "--level", "turn", "--out", str(out)]) == 0
+    rows = _rows(out / "rules.csv")
+    # at turn level "quickly" and "at pace" code the same turn: unique to neither
+    assert [(r["rule"], r["unique_tp"]) for r in rows[:3]] == [
+        ("phrase:appetite for risk", "1"), ("phrase:quickly", "0"), ("phrase:at pace", "0")]
+
+
+def test_cli_rules_units_file_counts_units(tmp_path, capsys):
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "units.csv").write_text(
+        "unit_id,source,title,text\n"
+        "U1,https://a.example/x,A,We moved quickly. We kept going.\n"
+        "U2,https://b.example/y,B,Lunch went quickly.\n", encoding="utf-8")
+    (tmp_path / "gold.csv").write_text("unit_id,codes,rationale\nU1,pace,speed\nU2,,\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["rules", str(tmp_path / "codebook.yaml"), str(tmp_path / "units.csv"), "--gold",
+                 str(tmp_path / "gold.csv"), "--out", str(out)]) == 0
+    assert "at turn level (2 units)" in capsys.readouterr().out
+    quickly = next(r for r in _rows(out / "rules.csv") if r["rule"] == "phrase:quickly")
+    assert (quickly["hits"], quickly["tp"], quickly["fp"]) == ("2", "1", "1")
+
+
+def test_cli_rules_bad_inputs_exit_2_listing_every_problem(study, capsys):
+    bad_book = study / "bad.yaml"
+    bad_book.write_text("codes:\n  - id: Pace\n    label: P\n    phrases: [x]\n", encoding="utf-8")
+    (study / "gold2.csv").write_text(GOLD.replace("north,1,risk", "north,1,daring"), encoding="utf-8")
+    out = study / "out"
+    # a codebook that does not load and a missing transcript folder: both named
+    assert main(["rules", str(bad_book), str(study / "nowhere"), "--gold", str(study / "gold.csv"),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[E110]" in err and "nowhere" in err and "[E001]" in err
+    # an unknown code in the gold file, with its file and line
+    assert main(["rules", str(study / "codebook.yaml"), str(study / "t"), "--gold", str(study / "gold2.csv"),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "gold2.csv:4: code: unknown code 'daring'" in err and "[E457]" in err
+    # a gold file that does not exist
+    assert main(["rules", str(study / "codebook.yaml"), str(study / "t"), "--gold", str(study / "missing.csv"),
+                 "--out", str(out)]) == 2
+    assert "missing.csv" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_cli_rules_help_has_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["rules", "--help"])
+    assert "casecoder rules codebook.yaml data/interviews --gold data/gold" in capsys.readouterr().out
