@@ -86,6 +86,12 @@ def outcome(text: str, code: str) -> str:
     ("We're committed to the county programme, the partnership of councils and health bodies.", "partnerships", "coded"),
     ("The top team met on Tuesday.", "bold_leadership", "mention"),
     ("The top team must lead this together.", "bold_leadership", "coded"),
+    # a mention that names a job, a team or a document is not the action, verb or not
+    ("We tested the plan with the partnerships team.", "partnerships", "mention"),
+    ("Our new partnership manager started work in May.", "partnerships", "mention"),
+    ("I asked the head of partnerships for the figures.", "partnerships", "mention"),
+    ("We built a partnership with the hospital, and our team runs it.", "partnerships", "coded"),
+    ("We formed a team of partners from health and housing.", "partnerships", "coded"),
 ])
 def test_assertion_reasons(text, code, expected):
     assert outcome(text, code) == expected

@@ -20,7 +20,9 @@ reason             the match is set aside when ...
                    own organisation ("research shows that ...", "many councils have ...")
 ``mention``        a rule the codebook marks as a *mention* (a word that names a topic, an
                    organisation or a job title: "partners", "technology", "middle managers")
-                   and no verb of doing, recommending or valuing stands near it in its clause
+                   and no verb of doing, recommending or valuing stands near it in its clause,
+                   or it names a job, a team or a document ("the partnerships team", "head of
+                   commissioning"), whatever verb stands near
 =================  ===========================================================================
 
 The pipeline has no parser (``spacy.blank("en")`` with lookup lemmas), so a *clause* is the
@@ -136,6 +138,14 @@ WORD_LISTS: dict[str, tuple[str, ...]] = {
     # The speaker's own organisation: a first-person word between a generic subject and the
     # match makes it the speaker's ("many councils, like us, ...") (lower-case).
     "first_person": ("i", "we", "us", "our", "ours", "me", "my"),
+    # Nouns that make a mention the name of a job, a team or a document when they follow it
+    # ("the partnerships team", "a commissioning manager", "the service design manual") or
+    # govern it with "of" ("head of partnerships") (lemmas).
+    "title_noun": (
+        "team", "unit", "manager", "officer", "director", "directorate", "department", "head",
+        "coordinator", "co-ordinator", "adviser", "advisor", "specialist", "manual", "handbook",
+        "toolkit", "template", "newsletter", "bulletin",
+    ),
     # An action frame for a mention: a verb of doing, recommending or valuing near the
     # mention in its clause (lemmas).
     "frame": (
@@ -156,8 +166,12 @@ WORD_LISTS: dict[str, tuple[str, ...]] = {
 #: Words of recommendation: what a report or a standard recommends is coded ("the standard says
 #: councils should use agile methods"), only what it describes is set aside as reported.
 RECOMMENDING: tuple[str, ...] = ("should", "must", "need", "needs", "ought", "recommend", "recommends")
+#: A job or a unit that governs a mention with "of" ("head of partnerships", "director of
+#: commissioning"): the mention names a post, not an action. (Not "team of": "a team of partners".)
+TITLE_OF: tuple[str, ...] = ("head", "director", "manager", "officer", "directorate", "department")
 #: Which lists hold lemmas (matched in every inflection); the others hold lower-case words.
-LEMMA_LISTS: frozenset[str] = frozenset({"advice", "barrier", "overcome", "reporter", "report_verb", "frame"})
+LEMMA_LISTS: frozenset[str] = frozenset({"advice", "barrier", "overcome", "reporter", "report_verb", "frame",
+                                         "title_noun"})
 #: How far a reporter may stand before its verb ("the latest research shows": 1 token apart),
 #: a barrier's overcoming word before it, and an action frame from a mention, in tokens.
 REPORT_GAP = 3
@@ -194,6 +208,8 @@ class Assertion:
     have: frozenset[int]
     relation: frozenset[int]
     recommend: frozenset[int]
+    of: int
+    title_of: frozenset[int]
     # The words whose presence in a sentence makes each check worth running (:meth:`cues`).
     _any_cue: frozenset[int] = frozenset()
     _cue_bits: Mapping[int, int] = field(default_factory=dict)
@@ -323,7 +339,7 @@ class Assertion:
             return "barrier"
         if bits & 16 and self._reported(lower, a, start):
             return "reported"
-        if mention and not self._framed(lower, start, end):
+        if mention and (self._titled(lower, start, end) or not self._framed(lower, start, end)):
             return "mention"
         return ""
 
@@ -367,6 +383,15 @@ class Assertion:
                 if not any(lower[k] in first for k in range(q + 1, start)):
                     return True
         return False
+
+    def _titled(self, lower: Sequence[int], start: int, end: int) -> bool:
+        # "the partnerships team", "our commissioning manager", "head of partnerships": the
+        # mention names a job, a team or a document, which no verb nearby makes an action
+        # (the team may act, but what it does is said by other words).
+        titles = self.words["title_noun"]
+        if end < len(lower) and lower[end] in titles:
+            return True
+        return start >= 2 and lower[start - 1] == self.of and lower[start - 2] in self.title_of
 
     def _framed(self, lower: Sequence[int], start: int, end: int) -> bool:
         frame = self.words["frame"]
@@ -430,4 +455,6 @@ def compile_assertion(settings: Mapping[str, Any] | None = None) -> Assertion:
         _any_cue=frozenset().union(*cue_sets),
         _cue_bits=cue_bits,
         recommend=hashed(RECOMMENDING),
+        of=int(get_string_id("of")),
+        title_of=_hashes(TITLE_OF, lemmas=True),
     )
