@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "code_files": "pipeline",
     "chart_cases_per_code": "figures",
     "code_corpus": "coder",
+    "codebook_diff": "evidence",
     "code_documents": "coder",
     "code_matrix": "matrix",
     "cohen_kappa": "agreement.statistics",

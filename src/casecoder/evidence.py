@@ -20,6 +20,10 @@ Per rule, counted in units of the level:
   sense, a question...), and no match of it was coded.
 
 Per code, the *misses*: units the analyst coded and no rule of the code coded.
+
+:func:`codebook_diff` runs the coder with two codebooks on the same documents and lists every
+coding one makes and the other does not, with the rule that made it and, given the analysts'
+coding, the precision, recall and F1 of both (the same units again).
 """
 
 from __future__ import annotations
@@ -43,7 +47,18 @@ from .io import atomic_write_text
 from .schema import csv_safe_frame, validate_codings
 from .transcripts import Document
 
-__all__ = ["CODE_COLUMNS", "MISS_COLUMNS", "RULE_COLUMNS", "SORTS", "RuleEvidence", "rule_evidence", "rule_table"]
+__all__ = [
+    "CHANGE_COLUMNS",
+    "CODE_COLUMNS",
+    "MISS_COLUMNS",
+    "RULE_COLUMNS",
+    "SORTS",
+    "CodebookDiff",
+    "RuleEvidence",
+    "codebook_diff",
+    "rule_evidence",
+    "rule_table",
+]
 
 #: How many example sentences each kind of evidence shows at most.
 EXAMPLES = 3
@@ -407,3 +422,241 @@ def _markdown(ev: RuleEvidence, ordered: pd.DataFrame, sort: str) -> str:
         out += [f"- {rec['document']}: {_md(rec['gold_text'])}" for rec in group.head(EXAMPLES).to_dict("records")]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# what a codebook change does to the coding
+
+#: Columns of :attr:`CodebookDiff.changes`.
+CHANGE_COLUMNS: tuple[str, ...] = ("change", "code", "document", "case", "turn", "segment", "start", "end", "text",
+                                   "rule", "reason", "in_gold")
+_KEY = ["document", "segment", "code"]
+
+
+@dataclass(frozen=True)
+class CodebookDiff:
+    """The codings one codebook makes and another does not, on the same documents.
+
+    Attributes
+    ----------
+    level : str
+        The unit the gold is compared on (``sentence``, ``turn``, ``case``).
+    changes : DataFrame
+        One row per coding gained (made by the new codebook only) or lost (by the old only):
+        :data:`CHANGE_COLUMNS`, sorted by change, code (codebook order), document and place.
+        ``rule`` made the coding (the new codebook's for a gain, the old's for a loss);
+        ``reason`` is the other codebook's reason when it matched there but set the match aside
+        (``negated``, ``other_sense:<name>``...), else ``""``; ``in_gold`` whether the analysts
+        coded the coding's unit with its code (``""`` without a gold coding).
+    codes : DataFrame
+        Per code (the new codebook's order, then codes only the old one has), then ``all``:
+        ``code, old, new, gained, lost`` (codings); with a gold coding also, per codebook
+        (``_old``, ``_new``) and their difference (``_change``), ``tp fp fn precision recall
+        f1``, counted in units as :func:`casecoder.evaluate.evaluate` counts them, and the rows
+        ``micro`` (pooled counts) and ``macro`` (mean over codes) instead of ``all``.
+    cases : DataFrame
+        Per case: ``case, gained, lost``.
+    """
+
+    level: str
+    changes: pd.DataFrame
+    codes: pd.DataFrame
+    cases: pd.DataFrame
+
+    def to_markdown(self) -> str:
+        """The diff as a page for a codebook's review: the counts, the scores, every change."""
+        return _diff_markdown(self)
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write ``changes.csv``, ``codes.csv``, ``cases.csv`` and ``diff.md`` into ``out_dir``
+        (atomic, spreadsheet-safe, byte-identical on rerun).
+
+        Returns
+        -------
+        list of Path
+        """
+        d = Path(out_dir)
+        paths = []
+        for name, df in (("changes", self.changes), ("codes", self.codes), ("cases", self.cases)):
+            p = d / f"{name}.csv"
+            atomic_write_text(p, csv_safe_frame(df).to_csv(index=False, lineterminator="\n", float_format="%.6f"))
+            paths.append(p)
+        p = d / "diff.md"
+        atomic_write_text(p, self.to_markdown())
+        paths.append(p)
+        return paths
+
+
+def codebook_diff(
+    documents: Iterable[Document],
+    old: Coder | Codebook | str | os.PathLike[str],
+    new: Coder | Codebook | str | os.PathLike[str],
+    *,
+    gold: pd.DataFrame | None = None,
+    level: str = "sentence",
+    jobs: int = 1,
+) -> CodebookDiff:
+    """What changing a codebook from ``old`` to ``new`` does to the coding of ``documents``.
+
+    Parameters
+    ----------
+    documents : iterable of Document
+    old, new : Coder, Codebook or path
+        The two codebooks; the coder runs with each (default settings, no overrides).
+    gold : DataFrame, optional
+        The analysts' coding as a codings table (see :func:`rule_evidence`); gives each change
+        ``in_gold`` and the precision, recall and F1 of both codebooks per code, micro and macro.
+    level : {"sentence", "turn", "case"}, default "sentence"
+        The unit the gold is compared on.
+    jobs : int, default 1
+
+    Returns
+    -------
+    CodebookDiff
+
+    Raises
+    ------
+    EvaluationError
+        E458 an unknown level; E459, E457 a gold row naming a document not given or a code
+        neither codebook has.
+
+    Examples
+    --------
+    A codebook gains the phrase "at pace":
+
+    >>> import pathlib, tempfile
+    >>> from casecoder.transcripts import document_from_text
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> head = "codes:\\n  - id: pace\\n    label: Pace\\n    phrases: "
+    >>> _ = (d / "old.yaml").write_text(head + "[quickly]\\n", encoding="utf-8")
+    >>> _ = (d / "new.yaml").write_text(head + "[quickly, at pace]\\n", encoding="utf-8")
+    >>> doc = document_from_text("d1", "Manager: We moved quickly. We moved at pace.", case="c1")
+    >>> diff = codebook_diff([doc], d / "old.yaml", d / "new.yaml")
+    >>> diff.changes[["change", "code", "text", "rule"]].values.tolist()
+    [['gained', 'pace', 'We moved at pace.', 'phrase:at pace']]
+    """
+    if level not in LEVELS:
+        raise EvaluationError(problem("E458", field="level", level=level, choices=", ".join(LEVELS)))
+    coders = (_as_coder(old), _as_coder(new))
+    docs = {d.id: d for d in documents}
+    codes = list(dict.fromkeys([*coders[1].codes, *coders[0].codes]))
+    gold_rows = _gold_rows(gold, docs, codes) if gold is not None else None
+    tables = [code_documents(docs.values(), c, jobs=jobs) for c in coders]
+    units = units_table(docs.values(), level, include_interviewer=True)
+    gold_units = _units_by(gold_rows, units, level, ["code"]) if gold_rows is not None else None
+    changes = _changes(tables[0], tables[1], codes, units, level, gold_units)
+    coded = [t[t["status"] == "coded"].reset_index(drop=True) for t in tables]
+    per_code = _diff_codes(codes, coded, changes, units, level, gold_units)
+    cases = (changes.groupby("case")["change"].value_counts().unstack(fill_value=0)
+             .reindex(columns=["gained", "lost"], fill_value=0).reset_index())
+    cases.columns.name = None
+    return CodebookDiff(level=level, changes=changes, codes=per_code,
+                        cases=cases[["case", "gained", "lost"]].astype({"gained": int, "lost": int}))
+
+
+def _changes(old: pd.DataFrame, new: pd.DataFrame, codes: Sequence[str], units: pd.DataFrame, level: str,
+             gold_units: Mapping[tuple[str, ...], Mapping[int, int]] | None) -> pd.DataFrame:
+    """Every coding one table has coded and the other not, with the other side's reason."""
+    coded = [t[t["status"] == "coded"] for t in (old, new)]
+    reasons = [dict(zip(map(tuple, t.loc[t["status"] != "coded", _KEY].to_numpy(dtype=object).tolist()),
+                        t.loc[t["status"] != "coded", "reason"])) for t in (old, new)]
+    keys = [set(map(tuple, t[_KEY].to_numpy(dtype=object).tolist())) for t in coded]
+    parts = []
+    for change, mine, other, other_reasons in (("gained", 1, 0, reasons[0]), ("lost", 0, 1, reasons[1])):
+        t = coded[mine]
+        rows = t[[k not in keys[other] for k in map(tuple, t[_KEY].to_numpy(dtype=object).tolist())]].copy()
+        rows["change"] = change
+        rows["reason"] = [other_reasons.get(k, "") for k in map(tuple, rows[_KEY].to_numpy(dtype=object).tolist())]
+        parts.append(rows)
+    out = pd.concat(parts, ignore_index=True)
+    out["in_gold"] = ""
+    if gold_units is not None and len(out):
+        u, r = span_units(out[["document", "start", "end"]], units, level, empty_counts=True)
+        hit = {(int(ri), out["code"].iat[int(ri)]) for ui, ri in zip(u, r)
+               if int(ui) in gold_units.get((out["code"].iat[int(ri)],), {})}
+        out["in_gold"] = ["yes" if (i, c) in hit else "no" for i, c in enumerate(out["code"])]
+    order = {c: i for i, c in enumerate(codes)}
+    out["_code"] = out["code"].map(order)
+    out = out.sort_values(["change", "_code", "document", "start", "end"], kind="mergesort")
+    out["text"] = [" ".join(str(t).split()) for t in out["text"]]
+    return out[list(CHANGE_COLUMNS)].reset_index(drop=True)
+
+
+def _diff_codes(codes: Sequence[str], coded: Sequence[pd.DataFrame], changes: pd.DataFrame, units: pd.DataFrame,
+                level: str, gold_units: Mapping[tuple[str, ...], Mapping[int, int]] | None) -> pd.DataFrame:
+    """Per code: codings before, after, gained, lost; with gold, the scores before and after."""
+    counts = [t["code"].value_counts() for t in coded]
+    moved = changes.groupby(["code", "change"]).size()
+    rows = [{"code": c, "old": int(counts[0].get(c, 0)), "new": int(counts[1].get(c, 0)),
+             "gained": int(moved.get((c, "gained"), 0)), "lost": int(moved.get((c, "lost"), 0))} for c in codes]
+    if gold_units is None:
+        total = {"code": "all", **{k: sum(r[k] for r in rows) for k in ("old", "new", "gained", "lost")}}
+        return pd.DataFrame([*rows, total])
+    pred = [_units_by(t, units, level, ["code"]) for t in coded]
+    stats = ("tp", "fp", "fn", "precision", "recall", "f1")
+    pooled = {side: [0, 0, 0] for side in ("old", "new")}
+    for r in rows:
+        g = set(gold_units.get((r["code"],), {}))
+        for side, p in zip(("old", "new"), pred):
+            mine = set(p.get((r["code"],), {}))
+            tp, fp, fn = len(g & mine), len(mine - g), len(g - mine)
+            pooled[side] = [a + b for a, b in zip(pooled[side], (tp, fp, fn))]
+            r.update({f"{k}_{side}": v for k, v in zip(stats, (tp, fp, fn, *_prf(tp, fp, fn)))})
+    micro: dict[str, Any] = {"code": "micro", **{k: sum(r[k] for r in rows) for k in ("old", "new", "gained", "lost")}}
+    macro: dict[str, Any] = {"code": "macro", **{k: micro[k] for k in ("old", "new", "gained", "lost")}}
+    for side in ("old", "new"):
+        tp, fp, fn = pooled[side]
+        micro.update({f"{k}_{side}": v for k, v in zip(stats, (tp, fp, fn, *_prf(tp, fp, fn)))})
+        macro.update({f"{k}_{side}": micro[f"{k}_{side}"] for k in ("tp", "fp", "fn")})
+        for k in ("precision", "recall", "f1"):
+            vals = [r[f"{k}_{side}"] for r in rows if not math.isnan(r[f"{k}_{side}"])]
+            macro[f"{k}_{side}"] = sum(vals) / len(vals) if vals else math.nan
+    out = pd.DataFrame([*rows, micro, macro])
+    for k in ("precision", "recall", "f1"):
+        out[f"{k}_change"] = out[f"{k}_new"] - out[f"{k}_old"]
+    cols = ["code", "old", "new", "gained", "lost", *(f"{k}_{s}" for s in ("old", "new") for k in stats),
+            *(f"{k}_change" for k in ("precision", "recall", "f1"))]
+    return out[cols]
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    s = scores_from_counts(tp, fp, fn, 0)
+    return s["precision"], s["recall"], s["f1"]
+
+
+def _signed(x: Any) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.3f}"
+
+
+def _diff_markdown(diff: CodebookDiff) -> str:
+    gained = int((diff.changes["change"] == "gained").sum())
+    lost = len(diff.changes) - gained
+    scored = "f1_old" in diff.codes.columns
+    out = [f"# Codebook diff ({diff.level} level for the scores)", "",
+           f"{gained} coding(s) gained, {lost} lost.", "", "## Codes", ""]
+    if scored:
+        out += ["| code | codings before | after | gained | lost | P before | P after | R before | R after | "
+                "F1 before | F1 after | F1 change |", "|---|" + "---:|" * 11]
+        for r in diff.codes.to_dict("records"):
+            name = f"**{r['code']}**" if r["code"] in ("micro", "macro") else r["code"]
+            out.append(f"| {name} | {r['old']} | {r['new']} | {r['gained']} | {r['lost']} | {_f(r['precision_old'])} | "
+                       f"{_f(r['precision_new'])} | {_f(r['recall_old'])} | {_f(r['recall_new'])} | {_f(r['f1_old'])} | "
+                       f"{_f(r['f1_new'])} | {_signed(r['f1_change'])} |")
+    else:
+        out += ["| code | codings before | after | gained | lost |", "|---|---:|---:|---:|---:|"]
+        out += [f"| {r['code']} | {r['old']} | {r['new']} | {r['gained']} | {r['lost']} |"
+                for r in diff.codes.to_dict("records")]
+    out += ["", "## Cases", "", "| case | gained | lost |", "|---|---:|---:|"]
+    out += [f"| {_md(r['case'])} | {r['gained']} | {r['lost']} |" for r in diff.cases.to_dict("records")] or ["None."]
+    for change in ("gained", "lost"):
+        rows = diff.changes[diff.changes["change"] == change]
+        out += ["", f"## Codings {change} ({len(rows)})", ""]
+        if rows.empty:
+            out.append("None.")
+            continue
+        out += ["| code | document | sentence | rule | " + ("other codebook | analysts |" if scored else "other codebook |"),
+                "|---|---|---|---|---|" + ("---|" if scored else "")]
+        for r in rows.to_dict("records"):
+            cells = [r["code"], _md(r["document"]), _md(r["text"]), f"`{_md(r['rule'])}`", _md(r["reason"])]
+            out.append("| " + " | ".join(cells + ([r["in_gold"]] if scored else [])) + " |")
+    return "\n".join(out) + "\n"

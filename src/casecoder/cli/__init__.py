@@ -35,6 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "review",
     "evaluate",
     "rules",
+    "codebook_diff",
     "compare",
     "reconcile",
     "refi",
@@ -58,6 +59,8 @@ A typical study (each step writes plain files you can open, diff and re-run):
   casecoder cooccurrence codings.csv --unit turn --out cooccurrence/   codes coded together
   casecoder compare auto overrides/alex.yaml --transcripts transcripts/ --out agreement/
                                                        machine vs reviewed coding
+  casecoder rules codebook.yaml transcripts/ --gold gold/ --out rules/   evidence for each rule
+  casecoder codebook-diff old.yaml codebook.yaml transcripts/ --gold gold/   what a change does
   casecoder export-qdpx codings.csv transcripts/ --out study.qdpx   to NVivo & co.
 
 One grammar: the codings a command reads come first; transcripts are PATH... after them
