@@ -25,7 +25,8 @@ import pytest
 from casecoder.codebook import Codebook, load_codebook, parse_codebook
 from casecoder.coder import Coder, code_documents, compile_codebook
 from casecoder.evaluate import read_devset, read_units
-from casecoder.transcripts import Document, FrozenMap, Turn, read_corpus
+from casecoder.positions import FrozenMap
+from casecoder.transcripts import Document, Turn, read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "codebook.yaml"

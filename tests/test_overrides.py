@@ -19,10 +19,10 @@ from casecoder.overrides import (
     Overrides,
     add_override,
     apply_overrides,
-    find_quote,
     load_overrides,
     resolve_overrides,
 )
+from casecoder.positions import find_quote
 from casecoder.schema import CODINGS_COLUMNS, normalise_codings
 from casecoder.segments import sentences
 from casecoder.transcripts import Document, Turn
@@ -62,37 +62,6 @@ def auto_row(doc: Document, seg_index: int, code: str) -> dict:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
-
-
-# --------------------------------------------------------------------------------------------
-# anchoring
-
-
-@pytest.mark.parametrize("quote", [
-    "We were willing to jump off that cliff.",
-    "We were  willing\nto jump off\r\nthat cliff.",
-    "  We were willing to jump\toff that cliff.  ",
-])
-def test_overrides_find_quote_tolerates_whitespace_and_line_endings(quote):
-    (start, end), = find_quote(DOC.text, quote)
-    assert DOC.text[start:end] == "We were willing to jump off that cliff."
-
-
-def test_overrides_find_quote_folds_curly_quotes():
-    (start, end), = find_quote(DOC.text, 'leap of faith on the "Early Help" offer')
-    assert DOC.text[start:end] == "leap of faith on the “Early Help” offer"
-
-
-@pytest.mark.parametrize("prefix,suffix,which", [("", ", again", 1), ("new ways.", "", 1), ("", ".", 0), ("Manager", "", None)])
-def test_overrides_find_quote_prefix_suffix_disambiguate(prefix, suffix, which):
-    quote = "We work with partners in new ways"
-    everywhere = find_quote(DOC.text, quote)
-    assert len(everywhere) == 2
-    got = find_quote(DOC.text, quote, prefix, suffix)
-    if which is None:  # a context that fits neither place settles nothing
-        assert got == []
-    else:
-        assert got == [everywhere[which]]
 
 
 # --------------------------------------------------------------------------------------------

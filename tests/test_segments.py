@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casecoder.segments import overlapping, sentences, split_sentences
+from casecoder.segments import sentences, split_sentences
 from casecoder.transcripts import Document, Turn
 
 
@@ -55,39 +55,3 @@ def test_segments_spans_cover_text_in_order_property(text):
     for s, e in spans:
         covered.update(range(s, e))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
-
-
-def _two_turn_doc():
-    text = "Q: Why — “now”?\n\nCE: We cut £3m. It hurt 😬. Then we grew.\n"
-    body = "We cut £3m. It hurt 😬. Then we grew."
-    turns = (
-        Turn(0, "Q", "", 3, 15, "Why — “now”?", True),
-        Turn(1, "CE", "", text.index(body), text.index(body) + len(body), body),
-    )
-    return Document("d", "d.md", text, "c", {}, turns)
-
-
-def test_segments_overlapping_spans_and_empty_spans():
-    doc = _two_turn_doc()
-    segs = sentences(doc)
-    assert [s.text for s in segs] == ["Why — “now”?", "We cut £3m.", "It hurt 😬.", "Then we grew."]
-    cut, hurt = segs[1], segs[2]
-    # a span from inside one sentence into the next takes both, in order
-    assert overlapping(segs, cut.end - 2, hurt.start + 1) == [cut, hurt]
-    # the white space between them belongs to neither
-    assert overlapping(segs, cut.end, hurt.start) == []
-    # an empty span counts for the sentence it sits in, its first character included
-    assert overlapping(segs, hurt.start, hurt.start) == [hurt]
-    assert overlapping(segs, hurt.start + 3, hurt.start + 3) == [hurt]
-    assert overlapping(segs, cut.end, cut.end) == []
-    # a document's turns have offsets too
-    assert overlapping(doc.turns, 0, len(doc.text)) == list(doc.turns)
-    assert overlapping((), 0, 5) == []
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.integers(-2, 60), st.integers(-2, 60))
-def test_segments_overlapping_matches_a_scan_of_every_segment(start, end):
-    segs = sentences(_two_turn_doc())
-    stop = max(end, start + 1)  # the documented rule for an empty span
-    assert overlapping(segs, start, end) == [s for s in segs if s.start < stop and s.end > start]

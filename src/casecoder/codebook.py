@@ -46,7 +46,8 @@ import yaml
 from ._yaml import KEY, Lines, error_place, load_with_lines
 from .errors import CodebookError, Problem, problem
 from .io import atomic_write_text
-from .transcripts import DEFAULT_CASE_KEY, FrozenMap
+from .positions import FrozenMap
+from .transcripts import DEFAULT_CASE_KEY
 
 __all__ = [
     "DEFAULT_CASE_KEY",

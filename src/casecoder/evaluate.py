@@ -52,9 +52,10 @@ import pandas as pd
 from .errors import EvaluationError, Problem, problem
 from .io import atomic_write_text
 from .agreement.units import span_units, units_table
-from .overrides import find_quote, nearest_sentences
+from .positions import FrozenMap, find_quote, nearest_passages
 from .schema import csv_safe_frame, validate_codings
-from .transcripts import Document, FrozenMap, Turn
+from .segments import sentences
+from .transcripts import Document, Turn
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
@@ -579,7 +580,7 @@ def locate_gold(
             # The gold promises an exact substring; tolerate white space and quote style only.
             places = find_quote(turn.text, quote)
             if not places:
-                near = [s for s in nearest_sentences(doc, quote) if s.turn == t] or nearest_sentences(doc, quote)
+                near = [s for s in nearest_passages(sentences(doc), quote) if s.turn == t] or nearest_passages(sentences(doc), quote)
                 cands = "; nearest: " + " | ".join(f'turn {s.turn}: "{s.text[:90]}"' for s in near) if near else ""
                 problems.append(problem("E456", **where, field="quote", turn=t, document=doc.id,
                                         quote=quote[:120], candidates=cands))

@@ -53,9 +53,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 import yaml
 
-from ._yaml import compose, error_place, node_line
+from ._yaml import node_line
+from .anchored import AnchoredEntry, AnchoredFormat, parse_anchored, read_anchored, scalar_text
 from .errors import CasecoderWarning, OverridesError, Problem, problem
 from .io import atomic_write_text
+from .positions import clip, find_quote, nearest_passages, overlapping, turn_at
 from .schema import CODINGS_COLUMNS, normalise_codings
 from .segments import Segment, sentences
 
@@ -72,7 +74,6 @@ __all__ = [
     "add_override",
     "analyst_file",
     "apply_overrides",
-    "find_quote",
     "load_overrides",
     "nearest_sentences",
     "resolve_overrides",
@@ -84,11 +85,6 @@ ENTRY_KEYS: tuple[str, ...] = ("action", "document", "code", "quote", "prefix", 
 REQUIRED_KEYS: tuple[str, ...] = ("action", "document", "code", "quote", "note")
 MANUAL_RULE = "override"
 
-# Typographic quotes an analyst may type straight (or the reverse); folding keeps lengths equal,
-# so offsets in the folded text map one to one back to the original.
-_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                       "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"'})
-_WS = re.compile(r"\s+")
 _PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _YAML_WORDS = frozenset("true false yes no on off null y n ~".split())
 
@@ -177,119 +173,42 @@ class ResolvedOverride:
 # anchoring
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
-    """Collapse white-space runs to one space and fold curly quotes.
-
-    Returns the folded text and, for each of its characters, the index in ``text`` it stands
-    for, so a match in the folded text maps back to code points of the original.
-    """
-    out: list[str] = []
-    where: list[int] = []
-    pos = 0
-    for m in _WS.finditer(text):
-        out.append(text[pos:m.start()])
-        where.extend(range(pos, m.start()))
-        out.append(" ")
-        where.append(m.start())
-        pos = m.end()
-    out.append(text[pos:])
-    where.extend(range(pos, len(text)))
-    return "".join(out).translate(_FOLD), where
-
-
-def _fold_plain(text: str) -> str:
-    return _WS.sub(" ", text).translate(_FOLD).strip()
-
-
-def find_quote(text: str, quote: str, prefix: str = "", suffix: str = "") -> list[tuple[int, int]]:
-    """Find ``quote`` in ``text`` as a TextQuoteSelector would, tolerant of white space.
-
-    Parameters
-    ----------
-    text : str
-        The document text.
-    quote : str
-        The passage's words; runs of white space and curly/straight quotes need not match.
-    prefix, suffix : str, optional
-        Words just before / after the passage. Used only to choose among several places: if
-        the quote occurs once, that place is returned whatever its context.
-
-    Returns
-    -------
-    list of (int, int)
-        ``(start, end)`` code points of each place that fits, in text order: one element for a
-        good anchor, none for a stale one, several for an ambiguous one.
-
-    Examples
-    --------
-    >>> find_quote("We took a\\n  leap of faith.", "took a leap")
-    [(3, 16)]
-    """
-    q = _fold_plain(quote)
-    if not q:
-        return []
-    folded, where = _fold(text)
-    places: list[tuple[int, int]] = []
-    i = folded.find(q)
-    while i >= 0:
-        places.append((i, i + len(q)))
-        i = folded.find(q, i + 1)
-    if len(places) > 1 and (prefix.strip() or suffix.strip()):
-        p, s = _fold_plain(prefix), _fold_plain(suffix)
-        places = [
-            (a, b) for a, b in places
-            if (not p or folded[:a].rstrip().endswith(p)) and (not s or folded[b:].lstrip().startswith(s))
-        ]
-    return [(where[a], where[b - 1] + 1) for a, b in places]
-
-
 def nearest_sentences(document: Document, quote: str, limit: int = 3) -> list[Segment]:
     """The sentences of ``document`` most like ``quote``, best first, for an error message.
 
-    A sentence scores by how much of the quote it holds in order (difflib's matching blocks)
-    averaged with difflib's similarity ratio, so that a clause cut from a longer sentence still
-    finds its sentence. Sentences scoring under 0.4 are left out.
+    :func:`casecoder.positions.nearest_passages` over the document's sentences: a sentence
+    scores by how much of the quote it holds in order averaged with difflib's similarity
+    ratio, so that a clause cut from a longer sentence still finds its sentence; sentences
+    scoring under 0.4 are left out.
+
+    Examples
+    --------
+    >>> from casecoder.transcripts import document_from_text
+    >>> doc = document_from_text("d", "A: We met twice. We took a leap of faith.", case="c")
+    >>> [s.text for s in nearest_sentences(doc, "took a leep")]
+    ['We took a leap of faith.']
     """
-    q = _fold_plain(quote)
-    if not q:
-        return []
-    scored = []
-    for seg in sentences(document):
-        s = _fold_plain(seg.text)
-        sm = difflib.SequenceMatcher(None, q, s, autojunk=False)
-        covered = sum(b.size for b in sm.get_matching_blocks()) / len(q)
-        score = (covered + sm.ratio()) / 2
-        if score >= 0.4:
-            scored.append((-score, seg.index, seg))
-    scored.sort(key=lambda t: (t[0], t[1]))
-    return [seg for _, _, seg in scored[:limit]]
-
-
-def _clip(text: str, n: int = 90) -> str:
-    text = _WS.sub(" ", text).strip()
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return nearest_passages(sentences(document), quote, limit)
 
 
 def _candidates(document: Document, quote: str) -> str:
     near = nearest_sentences(document, quote)
     if not near:
         return "; no sentence of the document is close"
-    return "; nearest: " + " | ".join(f'turn {s.turn}: "{_clip(s.text)}"' for s in near)
+    return "; nearest: " + " | ".join(f'turn {s.turn}: "{clip(s.text)}"' for s in near)
 
 
 def _turn_at(document: Document, pos: int) -> int:
-    for turn in document.turns:
-        if turn.start <= pos < turn.end:
-            return turn.index
-    return -1
+    turn = turn_at(document.turns, pos)
+    return -1 if turn is None else turn.index
 
 
 def _places(document: Document, quote: str) -> str:
     text = document.text
     out = []
     for a, b in find_quote(text, quote)[:5]:
-        before = _clip(text[max(0, a - 30):a], 30)
-        after = _clip(text[b:b + 30], 30)
+        before = clip(text[max(0, a - 30):a], 30)
+        after = clip(text[b:b + 30], 30)
         out.append(f'turn {_turn_at(document, a)} at {a}: "…{before}" [quote] "{after}…"')
     return "; ".join(out)
 
@@ -298,134 +217,52 @@ def _places(document: Document, quote: str) -> str:
 # reading
 
 
-def _scalar_text(node: yaml.Node) -> str | None:
-    """The text of a scalar node as written (so ``yes`` stays ``"yes"``), else None."""
-    if isinstance(node, yaml.ScalarNode):
-        return str(node.value)
-    return None
+def _say(kind: str, *, path: Any = None, line: int | None = None, field: str | None = None, **facts: Any) -> Problem:
+    """The overrides file's message for each kind of problem the anchored-file reader finds."""
+    if kind == "twice":
+        return problem("E403", path=path, line=line, field=field, expected=f"'{facts['key']}' once", found="it twice")
+    code = {"missing_file": "E401", "not_utf8": "E402", "not_yaml": "E402", "shape": "E403", "unknown_key": "E404",
+            "missing": "E405", "empty": "E411"}[kind]
+    return problem(code, path=path, line=line, field=field, **facts)
 
 
-def _kind(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    return f"'{_clip(str(node.value), 40)}'"
+#: How an overrides file is read (see :mod:`casecoder.anchored`).
+OVERRIDES_FILE = AnchoredFormat(
+    name="overrides file", top_keys=TOP_KEYS, list_key="overrides",
+    entry="a mapping (action, document, code, quote, note)", entry_keys=ENTRY_KEYS, required=REQUIRED_KEYS,
+    say=_say, error=OverridesError)
 
 
-def _compose(text: str, path: str) -> yaml.Node | None:
-    try:
-        return compose(text)
-    except yaml.YAMLError as exc:
-        line, reason = error_place(exc)
-        raise OverridesError(problem("E402", path=path, line=line, error=reason)) from exc
-
-
-def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, yaml.Node | None]:
+def _parse(text: str, path: str, codebook: Codebook | None) -> tuple[Overrides, yaml.MappingNode]:
     """Validate the text of an overrides file; return it typed, and its YAML node tree."""
-    root = _compose(text, path)
-    problems: list[Problem] = []
-    if root is None or not isinstance(root, yaml.MappingNode):
-        found = "an empty file" if root is None else _kind(root)
-        raise OverridesError(problem("E403", path=path, line=1 if root is None else node_line(root),
-                                     expected="a mapping with 'analyst' and 'overrides'", found=found))
-    top: dict[str, yaml.Node] = {}
-    for key_node, value_node in root.value:
-        key = _scalar_text(key_node) or ""
-        if key not in TOP_KEYS:
-            problems.append(problem("E404", path=path, line=node_line(key_node), field=key,
-                                    key=key, allowed=", ".join(TOP_KEYS)))
-        elif key in top:
-            problems.append(problem("E403", path=path, line=node_line(key_node), field=key,
-                                    expected=f"'{key}' once", found="it twice"))
-        else:
-            top[key] = value_node
-    analyst = ""
-    if "analyst" not in top:
-        problems.append(problem("E405", path=path, line=1, field="analyst"))
-    else:
-        node = top["analyst"]
-        value = _scalar_text(node)
-        if value is None:
-            problems.append(problem("E403", path=path, line=node_line(node), field="analyst",
-                                    expected="the analyst's name", found=_kind(node)))
-        elif not value.strip():
-            problems.append(problem("E411", path=path, line=node_line(node), field="analyst"))
-        else:
-            analyst = value.strip()
-    entries: list[OverrideEntry] = []
-    items: list[yaml.Node] = []
-    seq = top.get("overrides")
-    if seq is None:
-        pass  # a file with only ``analyst:`` is an analyst with no corrections yet
-    elif isinstance(seq, yaml.SequenceNode):
-        items = list(seq.value)
-    elif not (isinstance(seq, yaml.ScalarNode) and seq.tag.endswith(":null")):
-        problems.append(problem("E403", path=path, line=node_line(seq), field="overrides",
-                                expected="a list of entries", found=_kind(seq)))
     known = list(codebook.ids) if codebook is not None else None
-    for i, item in enumerate(items):
-        line = node_line(item)
-        where = f"overrides[{i}]"
-        if not isinstance(item, yaml.MappingNode):
-            problems.append(problem("E403", path=path, line=line, field=where,
-                                    expected="a mapping (action, document, code, quote, note)", found=_kind(item)))
-            continue
-        values: dict[str, str] = {}
-        bad: set[str] = set()  # keys already reported, so a missing field is not reported twice
-        ok = True
-        for key_node, value_node in item.value:
-            key = _scalar_text(key_node) or ""
-            kline = node_line(key_node)
-            if key not in ENTRY_KEYS:
-                problems.append(problem("E404", path=path, line=kline, field=f"{where}.{key}",
-                                        key=key, allowed=", ".join(ENTRY_KEYS)))
-                ok = False
-                continue
-            if key in values:
-                problems.append(problem("E403", path=path, line=kline, field=f"{where}.{key}",
-                                        expected=f"'{key}' once", found="it twice"))
-                ok = False
-                continue
-            value = _scalar_text(value_node)
-            if value is None:
-                problems.append(problem("E403", path=path, line=node_line(value_node),
-                                        field=f"{where}.{key}", expected="text", found=_kind(value_node)))
-                bad.add(key)
-                ok = False
-                continue
-            values[key] = value
-        for key in REQUIRED_KEYS:
-            if key not in values:
-                if key not in bad:
-                    problems.append(problem("E405", path=path, line=line, field=f"{where}.{key}"))
-                ok = False
-            elif not values[key].strip():
-                problems.append(problem("E411", path=path, line=line, field=f"{where}.{key}"))
-                ok = False
-        action = values.get("action", "").strip()
+
+    def check(item: AnchoredEntry) -> list[Problem]:
+        where, found = f"overrides[{item.index}]", []
+        action = item.fields.get("action", "").strip()
         if action and action not in ACTIONS:
-            problems.append(problem("E406", path=path, line=line, field=f"{where}.action", found=action))
-            ok = False
-        code = values.get("code", "").strip()
+            found.append(problem("E406", path=path, line=item.line, field=f"{where}.action", found=action))
+        code = item.fields.get("code", "").strip()
         if code and known is not None and code not in known:
-            problems.append(problem("E407", path=path, line=line, field=f"{where}.code", code_id=code,
-                                    known=", ".join(known)))
-            ok = False
-        if ok:
-            entries.append(OverrideEntry(
-                action=action,  # type: ignore[arg-type]
-                document=values["document"].strip(),
-                code=code,
-                quote=values["quote"],
-                note=values["note"].strip(),
-                prefix=values.get("prefix", ""),
-                suffix=values.get("suffix", ""),
-                line=line,
-            ))
-    if problems:
-        raise OverridesError(problems)
-    return Overrides(analyst=analyst, path=path, entries=tuple(entries)), root
+            found.append(problem("E407", path=path, line=item.line, field=f"{where}.code", code_id=code,
+                                 known=", ".join(known)))
+        return found
+
+    read = parse_anchored(text, path, OVERRIDES_FILE, check)
+    if read.problems:
+        raise OverridesError(read.problems)
+    entries = tuple(
+        OverrideEntry(
+            action=e.fields["action"].strip(),  # type: ignore[arg-type]
+            document=e.fields["document"].strip(),
+            code=e.fields["code"].strip(),
+            quote=e.fields["quote"],
+            note=e.fields["note"].strip(),
+            prefix=e.fields.get("prefix", ""),
+            suffix=e.fields.get("suffix", ""),
+            line=e.line,
+        ) for e in read.entries if e.ok)
+    return Overrides(analyst=read.analyst, path=path, entries=entries), read.root
 
 
 def load_overrides(path: str | os.PathLike[str], *, codebook: Codebook | None = None) -> Overrides:
@@ -451,14 +288,8 @@ def load_overrides(path: str | os.PathLike[str], *, codebook: Codebook | None = 
         action (E406), an unknown code (E407), an empty field (E411). Anchors are not checked
         here (they need the transcripts): see :func:`resolve_overrides`.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise OverridesError(problem("E401", path=p))
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise OverridesError(problem("E402", path=p, error=f"not UTF-8 ({exc.reason})")) from exc
-    return _parse(text, str(p), codebook)[0]
+    read = read_anchored(path, OVERRIDES_FILE)
+    return _parse(read.text, read.path, codebook)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,7 +321,7 @@ def _resolve_entry(entry: OverrideEntry, analyst: str, path: str,
             # The quote is there several times and the context fits none of them.
             return problem("E410", **where, field="quote", document=doc.id,
                            count=len(find_quote(doc.text, entry.quote)), places=_places(doc, entry.quote))
-        return problem("E409", **where, field="quote", document=doc.id, quote=_clip(entry.quote, 120),
+        return problem("E409", **where, field="quote", document=doc.id, quote=clip(entry.quote, 120),
                        candidates=_candidates(doc, entry.quote))
     if len(places) > 1:
         return problem("E410", **where, field="quote", document=doc.id, count=len(places),
@@ -548,12 +379,6 @@ def resolve_overrides(
     if problems:
         raise OverridesError(problems)
     return tuple(out)
-
-
-def _covered(segs: Sequence[Segment], start: int, end: int) -> list[Segment]:
-    # Not segments.overlapping: an empty span here covers only a sentence it falls strictly
-    # inside (none at the sentence's first character), and overrides keep that rule.
-    return [s for s in segs if s.start < end and s.end > start]
 
 
 def apply_overrides(
@@ -620,7 +445,9 @@ def apply_overrides(
     removals: dict[int, list[ResolvedOverride]] = {}
     additions: dict[tuple[str, int, str, str], tuple[Segment, ResolvedOverride]] = {}
     for r in resolved:
-        covered = _covered(segs[r.document], r.start, r.end)
+        # An empty span covers only a sentence it falls strictly inside (none at the sentence's
+        # first character): the rule overrides have always kept.
+        covered = overlapping(segs[r.document], r.start, r.end, empty="inside")
         if r.entry.action == "remove":
             spans = [(s.start, s.end) for s in covered]
             mask = (
@@ -762,7 +589,7 @@ def _append(text: str, root: yaml.MappingNode, entry: OverrideEntry, path: str) 
     Only text is inserted: the file's other entries, comments and layout are kept as written.
     """
     newline = "\r\n" if "\r\n" in text else "\n"
-    seq = next((v for k, v in root.value if _scalar_text(k) == "overrides"), None)
+    seq = next((v for k, v in root.value if scalar_text(k) == "overrides"), None)
     if isinstance(seq, yaml.SequenceNode) and seq.value and not seq.flow_style:
         indent = seq.start_mark.column
         pos = _last_scalar(seq.value[-1]).end_mark.index

@@ -47,7 +47,7 @@ from ._yaml import error_place, load_with_lines
 from .agreement import ratings_from_codings, units_table
 from .coder import code_documents
 from .errors import AgreementError, Problem, problem
-from .overrides import find_quote
+from .positions import find_quote
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook

@@ -14,12 +14,10 @@ independent of any model.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
-from typing import Protocol, TypeVar
 
+# What a span covers is a question of positions; segments keeps the name its callers know.
+from .positions import overlapping
 from .transcripts import Document, Turn
 
 __all__ = ["Segment", "overlapping", "sentences", "split_sentences"]
@@ -129,50 +127,3 @@ def sentences(document: Document) -> tuple[Segment, ...]:
     for turn in document.turns:
         out.extend(turn_sentences(document.id, turn, len(out)))
     return tuple(out)
-
-
-class _Span(Protocol):
-    @property
-    def start(self) -> int: ...
-
-    @property
-    def end(self) -> int: ...
-
-
-_S = TypeVar("_S", bound=_Span)
-
-
-def overlapping(segments: Sequence[_S], start: int, end: int) -> list[_S]:
-    """The segments that the span ``[start, end)`` of a document overlaps, in order.
-
-    Parameters
-    ----------
-    segments : sequence of Segment
-        One document's segments, sorted by ``start`` and not overlapping one another, as
-        :func:`sentences` gives them (a document's turns will do too: anything with ``start``
-        and ``end``).
-    start, end : int
-        Code points into ``Document.text``.
-
-    Returns
-    -------
-    list of Segment
-        Every segment with ``segment.start < end`` and ``segment.end > start``. An empty span
-        (``end <= start``) counts for the segment it sits in: it is taken as
-        ``[start, start + 1)``, so a point at a segment's first character belongs to it and a
-        point in the white space between segments to none.
-
-    Examples
-    --------
-    >>> [s.text for s in overlapping(sentences(doc), 10, 30)]  # doctest: +SKIP
-    """
-    stop = max(end, start + 1)
-    # Of the segments that begin at or before ``start`` only the last can reach over it: the
-    # earlier ones end where or before it begins.
-    i = max(bisect_right(segments, start, key=attrgetter("start")) - 1, 0)
-    out = []
-    while i < len(segments) and segments[i].start < stop:
-        if segments[i].end > start:
-            out.append(segments[i])
-        i += 1
-    return out

@@ -22,13 +22,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ._yaml import error_place, load_with_lines
+from ._yaml import node_line
 from .agreement.comparison import AnalystCoding
+from .anchored import AnchoredEntry, AnchoredFile, AnchoredFormat, read_anchored, scalar_text
 from .agreement.units import _analyst_name
 from .errors import AgreementError, CasecoderError, EvaluationError, Problem, problem
 from .evaluate import locate_gold, read_gold, read_unit_gold, read_units
-from .overrides import find_quote, load_overrides
+from .overrides import load_overrides
 from .pipeline import Coded, code_and_override, read_transcripts
+from .positions import containing, find_quote, turn_at
 from .refi import import_qdpx
 from .schema import empty_codings, normalise_codings, read_codings
 from .segments import sentences
@@ -57,7 +59,7 @@ def read_analyst_coding(
           - {document: oldham, quote: "exact words of the transcript", code: partnerships,
              note: "why"}
 
-    Quotes are anchored as in overrides files (:func:`casecoder.overrides.find_quote`: white
+    Quotes are anchored as in overrides files (:func:`casecoder.positions.find_quote`: white
     space and curly/straight quotes need not match; optional ``prefix``/``suffix`` choose among
     several places). Each must resolve to exactly one place; it is resolved to its offsets and to
     the sentence (:func:`casecoder.segments.sentences`) that contains it (``segment`` -1 when it
@@ -83,67 +85,73 @@ def read_analyst_coding(
         of a document not in ``reviewed``.
     """
     p = Path(path)
-    analyst, reviewed, entries, lines = _read_analyst_yaml(p)
     docs = {d.id: d for d in documents}
     known = list(codebook.ids) if codebook is not None else None
-    problems: list[Problem] = []
+    read = read_anchored(p, ANALYST_CODING)
+    problems: list[Problem] = list(read.problems)
+    reviewed = _reviewed(read, p, problems)
     for doc in reviewed:
         if doc not in docs:
             problems.append(problem("E603", path=p, field="reviewed", document=doc, count=0, total=len(docs)))
     segs = {d: sentences(docs[d]) for d in reviewed if d in docs}
     rows = []
-    for i, entry in enumerate(entries):
-        row = _quoted_coding(entry, f"codings[{i}]", lines("codings", i), p, docs, reviewed, known, problems)
+    for entry in read.entries:
+        row = _quoted_coding(entry, p, docs, reviewed, known, problems) if entry.ok else None
         if row is None:
             continue
         doc, start, end = docs[row["document"]], row["start"], row["end"]
-        seg = next((s for s in segs[doc.id] if s.start <= start and end <= s.end), None)
-        turn = next((t for t in doc.turns if t.start <= start < t.end), None)
+        seg = containing(segs[doc.id], start, end)
+        turn = turn_at(doc.turns, start)
         rows.append({
             "document": doc.id, "case": doc.case, "section": turn.section if turn else "",
             "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "",
             "segment": seg.index if seg else -1, "start": start, "end": end, "text": doc.text[start:end],
-            "code": row["code"], "rule": "quote", "source": "manual", "analyst": analyst,
+            "code": row["code"], "rule": "quote", "source": "manual", "analyst": read.analyst,
             "status": "coded", "reason": "", "note": row["note"],
         })
     if problems:
         raise AgreementError(problems)
     table = normalise_codings(pd.DataFrame(rows)) if rows else empty_codings()
-    return AnalystCoding(analyst, table, frozenset(reviewed), str(p))
+    return AnalystCoding(read.analyst, table, frozenset(reviewed), str(p))
 
 
-def _read_analyst_yaml(p: Path) -> tuple[str, list[str], list[Any], Any]:
-    """An analyst coding file's analyst, reviewed documents, coding entries and node lines;
-    E612 for a file that is not UTF-8 YAML, E616 for one of the wrong shape."""
-    try:
-        data, lines = load_with_lines(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise AgreementError(problem("E616", path=p, why="file not found")) from exc
-    except UnicodeDecodeError as exc:
-        raise AgreementError(problem("E612", path=p, error=f"not UTF-8 ({exc.reason})")) from exc
-    except yaml.YAMLError as exc:
-        line, _ = error_place(exc)
-        raise AgreementError(problem("E612", path=p, line=line, error=str(exc).splitlines()[0])) from exc
-    if not isinstance(data, Mapping) or not isinstance(data.get("analyst"), str) or not data.get("analyst"):
-        raise AgreementError(problem("E616", path=p, why="expected a mapping with 'analyst: <name>', 'reviewed: [...]' and 'codings: [...]'"))
-    reviewed = data.get("reviewed")
-    entries = data.get("codings") or []
-    if not isinstance(reviewed, list) or not reviewed or not all(isinstance(d, str) for d in reviewed):
-        raise AgreementError(problem("E616", path=p, field="reviewed", why="'reviewed' must list the document ids the analyst reviewed"))
-    if not isinstance(entries, list):
-        raise AgreementError(problem("E616", path=p, field="codings", why="'codings' must be a list"))
-    return str(data["analyst"]), reviewed, entries, lines
+def _say(kind: str, *, path: Any = None, line: int | None = None, field: str | None = None, **facts: Any) -> Problem:
+    """The analyst coding's message for each kind of problem the anchored-file reader finds."""
+    if kind in ("not_utf8", "not_yaml"):
+        return problem("E612", path=path, line=line, field=field, **facts)
+    why = {
+        "missing_file": lambda: "file not found",
+        "shape": lambda: f"expected {facts['expected']}, found {facts['found']}",
+        "twice": lambda: f"'{facts['key']}' is given twice",
+        "missing": lambda: f"'{field}' is missing" + (" (each coding needs document, quote and code)" if "[" in str(field) else ""),
+        "empty": lambda: f"'{field}' must not be empty",
+    }[kind]()
+    return problem("E616", path=path, line=line, field=field, why=why)
 
 
-def _quoted_coding(entry: Any, where: str, line: int | None, p: Path, docs: Mapping[str, Document],
-                   reviewed: Sequence[str], known: Sequence[str] | None,
-                   problems: list[Problem]) -> dict[str, Any] | None:
+#: How an analyst coding is read (see :mod:`casecoder.anchored`): keys of its own are left alone.
+ANALYST_CODING = AnchoredFormat(
+    name="analyst coding", top_keys=("analyst", "reviewed", "codings"), list_key="codings",
+    entry="a mapping (document, quote, code, note)", entry_keys=("document", "quote", "code", "note", "prefix", "suffix"),
+    required=("document", "quote", "code"), say=_say, error=AgreementError, strict=False)
+
+
+def _reviewed(read: AnchoredFile, p: Path, problems: list[Problem]) -> list[str]:
+    """The document ids of ``reviewed:``; E616 unless it is a list of them, not empty."""
+    node = read.top.get("reviewed")
+    ids = [scalar_text(n) for n in node.value] if isinstance(node, yaml.SequenceNode) else []
+    if not ids or any(not i for i in ids):
+        problems.append(problem("E616", path=p, line=node_line(node) if node is not None else 1, field="reviewed",
+                                why="'reviewed' must list the document ids the analyst reviewed"))
+    return [i for i in ids if i]
+
+
+def _quoted_coding(entry: AnchoredEntry, p: Path, docs: Mapping[str, Document], reviewed: Sequence[str],
+                   known: Sequence[str] | None, problems: list[Problem]) -> dict[str, Any] | None:
     """One entry of an analyst coding resolved to its place: document, start, end, code and
     note; None, with the problem added, where it cannot be."""
-    if not isinstance(entry, Mapping) or not all(isinstance(entry.get(k), str) and entry.get(k) for k in ("document", "quote", "code")):
-        problems.append(problem("E616", path=p, line=line, field=where, why="each coding needs document, quote and code (text)"))
-        return None
-    doc_id, quote, code = entry["document"], entry["quote"], entry["code"]
+    line, where, f = entry.line, f"codings[{entry.index}]", entry.fields
+    doc_id, quote, code = f["document"], f["quote"], f["code"]
     if doc_id not in docs:
         problems.append(problem("E603", path=p, line=line, field=f"{where}.document", document=doc_id, count=1, total=len(docs)))
         return None
@@ -155,7 +163,7 @@ def _quoted_coding(entry: Any, where: str, line: int | None, p: Path, docs: Mapp
         return None
     # The same anchoring as overrides files: tolerant of white space and quote characters,
     # with optional prefix/suffix to choose among several places.
-    found = find_quote(docs[doc_id].text, quote, str(entry.get("prefix") or ""), str(entry.get("suffix") or ""))
+    found = find_quote(docs[doc_id].text, quote, f.get("prefix", ""), f.get("suffix", ""))
     if not found:
         problems.append(problem("E613", path=p, line=line, field=f"{where}.quote", document=doc_id, quote=_short(quote)))
         return None
@@ -164,7 +172,7 @@ def _quoted_coding(entry: Any, where: str, line: int | None, p: Path, docs: Mapp
         problems.append(problem("E614", path=p, line=line, field=f"{where}.quote", count=len(found), document=doc_id, places=places))
         return None
     start, end = found[0]
-    return {"document": doc_id, "start": start, "end": end, "code": code, "note": str(entry.get("note") or "")}
+    return {"document": doc_id, "start": start, "end": end, "code": code, "note": f.get("note", "")}
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -493,7 +501,7 @@ def _moved_codings(table: pd.DataFrame, target: Mapping[str, tuple[str, int]], o
             notes.append(f"{r.analyst}: coding {r.code!r} at {r.start}:{r.end} of source '{r.document}' lies outside "
                          f"the transcript's text ({_short(str(r.text))!r}); left out")
             continue
-        turn = next((t for t in doc.turns if t.start <= a < t.end), None)
+        turn = turn_at(doc.turns, a)
         rows.append({
             "document": doc_id, "case": doc.case, "section": turn.section if turn else "",
             "turn": turn.index if turn else -1, "speaker": turn.speaker if turn else "", "segment": -1,

@@ -33,20 +33,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
 
 from ._yaml import error_place
 from .errors import CasecoderWarning, Problem, TranscriptError, problem
 from .io import atomic_dir
+# FrozenMap lives in positions; it stays importable from here for code written before the move.
+from .positions import FrozenMap
 
 __all__ = [
     "DEFAULT_CASE_KEY",
     "INTERVIEWER_LABELS",
     "SUFFIXES",
     "Document",
-    "FrozenMap",
     "TranscriptWarning",
     "Turn",
     "document_from_text",
@@ -71,27 +72,6 @@ CASES_FILE = "cases.csv"
 #: ``settings.case_key`` names one. This is the one place the default is written; everything
 #: else asks :attr:`casecoder.codebook.Codebook.case_key` or takes the key as a parameter.
 DEFAULT_CASE_KEY = "council"
-
-
-class FrozenMap(dict):  # type: ignore[type-arg]
-    """A read-only, picklable dict for the metadata of frozen objects.
-
-    ``types.MappingProxyType`` would be read-only too, but cannot be pickled, and documents
-    travel to worker processes when coding with ``--jobs``.
-    """
-
-    def _readonly(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Refuse the change: metadata of a read document is read-only."""
-        raise TypeError("metadata is read-only")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenMap, (dict(self),))
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        # Equal maps have equal keys, so this agrees with ==; values may be unhashable.
-        return hash(frozenset(self))
 
 
 class TranscriptWarning(CasecoderWarning):

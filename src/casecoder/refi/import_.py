@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import Problem, RefiError, problem
+from ..positions import turn_of_span
 from ..schema import empty_codings, normalise_codings
 from ..segments import sentences
 from .model import (
@@ -38,7 +39,7 @@ from .model import (
     _norm_guid,
     _text_of,
 )
-from .positions import _CONVENTION, Convention, ConventionScore, _detect, _Sel, _Text, _turn_at
+from .positions import _CONVENTION, Convention, ConventionScore, _detect, _Sel, _Text
 from .reading import (
     _DOC_SUFFIXES,
     _SYSTEM_USER_NAMES,
@@ -517,7 +518,7 @@ def _codings_table(st: _Project, want_segments: bool) -> tuple[pd.DataFrame, int
             st.notes.append(_issue("E738", "Coding", cg, s.source_name, code=code, analyst=analyst))
             continue
         seen_rows.add(key)
-        turn = _turn_at(d.turns, a, b)
+        turn = turn_of_span(d.turns, a, b)
         rows.append({
             "document": d.id, "case": d.case,
             "section": turn.section if turn else "", "turn": turn.index if turn else -1,

@@ -14,10 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -234,14 +232,3 @@ def _detect(sels: Sequence[_Sel], texts: Mapping[str, _Text], origin: str) -> tu
     runner = sorted((s for s in scores if s.convention != best.convention), key=key, reverse=True)[0]
     why += f"; next best {runner.convention}: {runner.quotes} quotes, {runner.boundaries} on boundaries, {runner.invalid} invalid"
     return _CONVENTION[best.convention], why, tuple(scores)
-
-
-def _turn_at(turns: Sequence[Any], start: int, end: int) -> Any:
-    """The turn a span starts in (or, for a span between turns, the next one it reaches)."""
-    starts = [t.start for t in turns]
-    i = bisect_right(starts, start) - 1
-    if i >= 0 and start < turns[i].end:
-        return turns[i]
-    if i + 1 < len(turns) and turns[i + 1].start < end:
-        return turns[i + 1]
-    return turns[i] if i >= 0 and start <= turns[i].end and start == end else None

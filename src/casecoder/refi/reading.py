@@ -21,7 +21,8 @@ from typing import Any
 
 from ..codebook import Code, Codebook
 from ..errors import Problem, RefiError, TranscriptError, problem
-from ..transcripts import FrozenMap, document_from_text
+from ..positions import FrozenMap
+from ..transcripts import document_from_text
 from .model import ImportedCode, ImportIssue, _child, _children, _issue, _local, _norm_guid, _text_of, _text_or, guid_for
 from .positions import _collapse
 

@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import OverridesError, Problem, ReviewError, problem
-from ..overrides import OverrideEntry, Overrides, add_override, apply_overrides, find_quote, load_overrides, resolve_overrides
+from ..overrides import OverrideEntry, Overrides, add_override, apply_overrides, load_overrides, resolve_overrides
+from ..positions import find_quote
 from ..schema import validate_codings
 from ..segments import sentences
 
