@@ -14,7 +14,8 @@ from casecoder.codebook import Code, Codebook, parse_codebook
 from casecoder.coder import code_documents, compile_codebook
 from casecoder.errors import EvaluationError
 from casecoder.mining import CANDIDATE_COLUMNS, suggest_rules, suggestions_yaml, with_candidates
-from casecoder.transcripts import Document, FrozenMap, Turn
+from casecoder.positions import FrozenMap
+from casecoder.transcripts import Document, Turn
 
 CODE = "involve_residents"
 OTHER = "partnerships"
