@@ -172,3 +172,56 @@ def test_architecture_rules_catch_a_forbidden_import(tmp_path: Path) -> None:
         SRC = saved
     assert found == [(1, "casecoder.coder", True)]
     assert "coder" not in ALLOWED["segments"]
+
+
+#: The longest a function may be, from its ``def`` line to its last line (docstring included).
+LONGEST = 80
+#: What a function over :data:`LONGEST` lines must say, in a comment of its own, to be allowed.
+LONG_BECAUSE = "# long because:"
+
+
+def long_functions(path: Path) -> list[str]:
+    """The functions of ``path`` over :data:`LONGEST` lines without a ``# long because:`` comment
+    (in the comment block right above the ``def``, or anywhere inside it)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            length = node.end_lineno - node.lineno + 1
+            above = first - 1  # the comment block right above the def (or its decorators)
+            while above > 0 and lines[above - 1].strip().startswith("#"):
+                above -= 1
+            said = any(LONG_BECAUSE in line for line in lines[above:node.end_lineno])
+            if length > LONGEST and not said:
+                found.append(f"{node.name} (line {node.lineno}, {length} lines)")
+    return found
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_name)
+def test_architecture_no_function_over_80_lines_without_a_reason(path: Path) -> None:
+    too_long = long_functions(path)
+    assert too_long == [], (f"{_name(path)}: functions over {LONGEST} lines; split them, or say why in a "
+                            f"'{LONG_BECAUSE} ...' comment: {too_long}")
+
+
+@pytest.mark.parametrize("body, reason, expected", [
+    (81, "", ["f (line 1, 81 lines)"]),
+    (80, "", []),
+    (81, "    # long because: one table of cases, read top to bottom\n", []),
+    (81, "# long because: a reason may open the comment block above\n# and go on here\n", []),
+    (81, "# long because: a comment further up says nothing of this function\n\n", ["f (line 3, 81 lines)"]),
+])
+def test_architecture_the_length_check_counts_lines_and_reads_the_reason(tmp_path: Path, body, reason, expected):
+    # the checker itself: 81 lines fail, 80 pass, a reason in the function lets it through
+    fake = tmp_path / "m.py"
+    inside = reason.startswith("    ")
+    head = "" if inside else reason
+    fake.write_text(head + "def f():\n" + (reason if inside else "") + "    x = 1\n" * (body - 1 - inside), encoding="utf-8")
+    assert long_functions(fake) == expected
+
+
+def test_architecture_no_module_over_800_lines() -> None:
+    big = {_name(p): n for p in _modules() if (n := len(p.read_text(encoding="utf-8").splitlines())) > 800}
+    assert big == {}

@@ -320,103 +320,128 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
     first_line: dict[str, int | None] = {}
     pattern_checks: list[tuple[tuple[Any, ...], str, list[Any]]] = []
     for i, raw in enumerate(raw_codes):
-        where = ("codes", i)
-        if not isinstance(raw, dict):
-            err("E103", *where, expected="a mapping for each code", found=type(raw).__name__)
-            continue
-        cid = raw.get("id")
-        label_where = where
-        for key in raw:
-            if key not in _CODE_KEYS:
-                err("E104", *where, key, KEY, key=key, allowed=", ".join(_CODE_KEYS))
-        for required in ("id", "label"):
-            value = raw.get(required)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                err("E105", *label_where, name=required)
-        if cid is not None and not isinstance(cid, str):
-            err("E103", *where, "id", expected="a string", found=type(cid).__name__)
-            cid = None
-        if isinstance(cid, str):
-            if not _ID.match(cid):
-                err("E110", *where, "id", id=cid)
-            if cid in first_line:
-                err("E106", *where, "id", id=cid, first_line=first_line[cid])
-            else:
-                first_line[cid] = lines(*where)
-        texts: dict[str, str] = {}
-        for key in ("label", "definition", "include", "exclude", "description"):
-            value = raw.get(key)
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                err("E103", *where, key, expected="text", found=type(value).__name__)
-                continue
-            texts[key] = " ".join(value.split()) if key == "label" else _paragraphs(value)
-        if texts.get("description") and not texts.get("definition"):
-            texts["definition"] = texts["description"]
-        parent = raw.get("parent")
-        if parent is not None and not isinstance(parent, str):
-            err("E103", *where, "parent", expected="a code id", found=type(parent).__name__)
-            parent = None
-        color = raw.get("color")
-        if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
-            err("E111", *where, "color", color=color)
-            color = None
-        phrases, phrase_lines = _phrases(raw.get("phrases"), where + ("phrases",), err, lines)
-        mentions, mention_lines = _phrases(raw.get("mentions"), where + ("mentions",), err, lines)
-        examples, _ = _phrases(raw.get("examples"), where + ("examples",), err, lines)
-        patterns: list[TokenPattern] = []
-        names: set[str] = set()
-        for j, rp in enumerate(_list(raw.get("patterns"), where + ("patterns",), err)):
-            pw = where + ("patterns", j)
-            tp = _token_pattern(rp, pw, err, pattern_checks, lines)
-            if tp is not None:
-                if tp.name in names:
-                    err("E113", *pw, "name", name=tp.name, code=cid)
-                names.add(tp.name)
-                patterns.append(tp)
-        exclusions: list[Exclusion] = []
-        for j, rx in enumerate(_list(raw.get("exclusions"), where + ("exclusions",), err)):
-            xw = where + ("exclusions", j)
-            if not isinstance(rx, dict):
-                err("E103", *xw, expected="a mapping {name, phrases | pattern}", found=type(rx).__name__)
-                continue
-            for key in rx:
-                if key not in _EXCLUSION_KEYS:
-                    err("E104", *xw, key, KEY, key=key, allowed=", ".join(_EXCLUSION_KEYS))
-            name = rx.get("name")
-            if not isinstance(name, str) or not name.strip():
-                err("E105", *xw, name="name")
-                continue
-            xphrases, xlines = _phrases(rx.get("phrases"), xw + ("phrases",), err, lines)
-            xpattern = None
-            if rx.get("pattern") is not None:
-                xpattern = _token_pattern({"name": name, "pattern": rx["pattern"]}, xw, err, pattern_checks, lines)
-            if not xphrases and xpattern is None:
-                err("E105", *xw, name="phrases or pattern")
-                continue
-            exclusions.append(Exclusion(name.strip(), xphrases, xpattern, phrase_lines=xlines))
-        if isinstance(cid, str) and isinstance(texts.get("label"), str):
-            codes.append(
-                Code(
-                    id=cid,
-                    label=texts["label"],
-                    definition=texts.get("definition", ""),
-                    include=texts.get("include", ""),
-                    exclude=texts.get("exclude", ""),
-                    parent=parent,
-                    color=color,
-                    phrases=phrases,
-                    mentions=mentions,
-                    patterns=tuple(patterns),
-                    exclusions=tuple(exclusions),
-                    examples=examples,
-                    line=lines(*where),
-                    phrase_lines=phrase_lines,
-                    mention_lines=mention_lines,
-                )
-            )
+        code = _code(raw, ("codes", i), err, lines, first_line, pattern_checks)
+        if code is not None:
+            codes.append(code)
+    _check_parents(codes, raw_codes, err)
 
+    if validate_patterns and pattern_checks:
+        problems.extend(_check_patterns(pattern_checks, path, lines))
+    if problems:
+        raise CodebookError(problems)
+    return Codebook(codes=tuple(codes), path=path, settings=FrozenMap(settings))
+
+
+def _code(raw: Any, where: tuple[Any, ...], err: Any, lines: Lines, first_line: dict[str, int | None],
+          pattern_checks: list[tuple[tuple[Any, ...], str, list[Any]]]) -> Code | None:
+    """One entry of ``codes`` checked (its problems reported through ``err``); the Code, or None
+    when it has no usable id or label."""
+    if not isinstance(raw, dict):
+        err("E103", *where, expected="a mapping for each code", found=type(raw).__name__)
+        return None
+    cid = _code_id(raw, where, err, lines, first_line)
+    texts = _code_texts(raw, where, err)
+    parent = raw.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        err("E103", *where, "parent", expected="a code id", found=type(parent).__name__)
+        parent = None
+    color = raw.get("color")
+    if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
+        err("E111", *where, "color", color=color)
+        color = None
+    phrases, phrase_lines = _phrases(raw.get("phrases"), where + ("phrases",), err, lines)
+    mentions, mention_lines = _phrases(raw.get("mentions"), where + ("mentions",), err, lines)
+    examples, _ = _phrases(raw.get("examples"), where + ("examples",), err, lines)
+    patterns: list[TokenPattern] = []
+    names: set[str] = set()
+    for j, rp in enumerate(_list(raw.get("patterns"), where + ("patterns",), err)):
+        pw = where + ("patterns", j)
+        tp = _token_pattern(rp, pw, err, pattern_checks, lines)
+        if tp is not None:
+            if tp.name in names:
+                err("E113", *pw, "name", name=tp.name, code=cid)
+            names.add(tp.name)
+            patterns.append(tp)
+    exclusions = _exclusions(raw, where, err, lines, pattern_checks)
+    if not (isinstance(cid, str) and isinstance(texts.get("label"), str)):
+        return None
+    return Code(
+        id=cid, label=texts["label"], definition=texts.get("definition", ""), include=texts.get("include", ""),
+        exclude=texts.get("exclude", ""), parent=parent, color=color, phrases=phrases, mentions=mentions,
+        patterns=tuple(patterns), exclusions=tuple(exclusions), examples=examples, line=lines(*where),
+        phrase_lines=phrase_lines, mention_lines=mention_lines,
+    )
+
+
+def _code_id(raw: dict[str, Any], where: tuple[Any, ...], err: Any, lines: Lines,
+             first_line: dict[str, int | None]) -> str | None:
+    """A code's id, checked: its keys known, id and label given, the id well formed and new."""
+    cid = raw.get("id")
+    for key in raw:
+        if key not in _CODE_KEYS:
+            err("E104", *where, key, KEY, key=key, allowed=", ".join(_CODE_KEYS))
+    for required in ("id", "label"):
+        value = raw.get(required)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            err("E105", *where, name=required)
+    if cid is not None and not isinstance(cid, str):
+        err("E103", *where, "id", expected="a string", found=type(cid).__name__)
+        return None
+    if isinstance(cid, str):
+        if not _ID.match(cid):
+            err("E110", *where, "id", id=cid)
+        if cid in first_line:
+            err("E106", *where, "id", id=cid, first_line=first_line[cid])
+        else:
+            first_line[cid] = lines(*where)
+    return cid
+
+
+def _code_texts(raw: dict[str, Any], where: tuple[Any, ...], err: Any) -> dict[str, str]:
+    """A code's label (on one line) and its definition, include and exclude (paragraphs)."""
+    texts: dict[str, str] = {}
+    for key in ("label", "definition", "include", "exclude", "description"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            err("E103", *where, key, expected="text", found=type(value).__name__)
+            continue
+        texts[key] = " ".join(value.split()) if key == "label" else _paragraphs(value)
+    if texts.get("description") and not texts.get("definition"):
+        texts["definition"] = texts["description"]
+    return texts
+
+
+def _exclusions(raw: dict[str, Any], where: tuple[Any, ...], err: Any, lines: Lines,
+                pattern_checks: list[tuple[tuple[Any, ...], str, list[Any]]]) -> list[Exclusion]:
+    """A code's ``exclusions``: each a name with phrases or a pattern."""
+    exclusions: list[Exclusion] = []
+    for j, rx in enumerate(_list(raw.get("exclusions"), where + ("exclusions",), err)):
+        xw = where + ("exclusions", j)
+        if not isinstance(rx, dict):
+            err("E103", *xw, expected="a mapping {name, phrases | pattern}", found=type(rx).__name__)
+            continue
+        for key in rx:
+            if key not in _EXCLUSION_KEYS:
+                err("E104", *xw, key, KEY, key=key, allowed=", ".join(_EXCLUSION_KEYS))
+        name = rx.get("name")
+        if not isinstance(name, str) or not name.strip():
+            err("E105", *xw, name="name")
+            continue
+        xphrases, xlines = _phrases(rx.get("phrases"), xw + ("phrases",), err, lines)
+        xpattern = None
+        if rx.get("pattern") is not None:
+            xpattern = _token_pattern({"name": name, "pattern": rx["pattern"]}, xw, err, pattern_checks, lines)
+        if not xphrases and xpattern is None:
+            err("E105", *xw, name="phrases or pattern")
+            continue
+        exclusions.append(Exclusion(name.strip(), xphrases, xpattern, phrase_lines=xlines))
+    return exclusions
+
+
+def _check_parents(codes: list[Code], raw_codes: list[Any], err: Any) -> None:
+    """E107 for a parent that is not a code, E108 for each cycle of parents."""
     ids = {c.id for c in codes}
     index: dict[str, int] = {}
     for i, c in enumerate(raw_codes):
@@ -437,12 +462,6 @@ def parse_codebook(text: str, *, path: str = "<codebook>", validate_patterns: bo
             cycle = seen[seen.index(node_id):] + [node_id]
             reported.update(cycle)
             err("E108", "codes", index.get(node_id, 0), "parent", cycle=" -> ".join(cycle))
-
-    if validate_patterns and pattern_checks:
-        problems.extend(_check_patterns(pattern_checks, path, lines))
-    if problems:
-        raise CodebookError(problems)
-    return Codebook(codes=tuple(codes), path=path, settings=FrozenMap(settings))
 
 
 def _check_assertion_settings(value: Any, err: Any) -> None:

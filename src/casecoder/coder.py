@@ -667,43 +667,21 @@ def code_corpus(
     casecoder.pipeline.code_files : the same, with analysts' overrides applied after coding.
     """
     jobs = _check_jobs(jobs)
-    out_path = Path(out)
-    if out_path.suffix.lower() not in (".csv", ".parquet"):
-        raise CoderError(problem("E308", path=out_path, suffix=out_path.suffix or "(none)"))
+    out_path = _codings_path(out)
     if not isinstance(codebook, (Coder, Codebook)):
         codebook = load_codebook(codebook)
     coder = _as_coder(codebook, code_interviewer)
     if case_key is None:
         case_key = codebook.case_key if isinstance(codebook, Codebook) else DEFAULT_CASE_KEY
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    # Plain strings, not Paths: the listing is the one thing held for every file of the corpus.
-    files = [str(f) for f in find_transcripts(paths)]
-    # Files come sorted by (id, path), so two documents with one id are neighbours.
+    files = _corpus_files(paths)
     problems: list[Problem] = []
-    previous = ("", "")
-    for f in files:
-        stem = Path(f).stem
-        if stem == previous[0]:
-            problems.append(problem("E015", path=f, id=stem, other=previous[1]))
-        previous = (stem, f)
-    if problems:
-        raise TranscriptError(problems)
     cases: dict[str, dict[str, dict[str, str]]] = {}
-
     interviewers = codebook.interviewers if isinstance(codebook, Codebook) else ()
-
-    def tasks() -> Iterator[tuple[str, str, Mapping[str, Mapping[str, str]], tuple[str, ...]]]:
-        for f in files:
-            folder = os.path.dirname(f)
-            if folder not in cases:
-                cases_file = Path(folder) / CASES_FILE
-                cases[folder] = load_cases(cases_file) if cases_file.is_file() else {}
-            yield (f, case_key, cases[folder], interviewers)
+    tasks = _tasks(files, case_key, cases, interviewers)
 
     def results() -> Iterator[list[tuple[Any, ...]]]:
         with _progress(len(files), progress, "doc") as bar:
-            for n, rows, found, notes in _map(coder, _read_and_code_batch, _batches(tasks(), _BATCH_DOCS), jobs):
+            for n, rows, found, notes in _map(coder, _read_and_code_batch, _batches(tasks, _BATCH_DOCS), jobs):
                 problems.extend(found)
                 for note in notes:
                     warnings.warn(note, stacklevel=2)
@@ -719,3 +697,42 @@ def code_corpus(
         for rows in results():
             sink.write(rows)
     return out_path
+
+
+def _codings_path(out: str | os.PathLike[str]) -> Path:
+    """``out`` as a Path; E308 unless it names a ``.csv`` or ``.parquet`` file."""
+    out_path = Path(out)
+    if out_path.suffix.lower() not in (".csv", ".parquet"):
+        raise CoderError(problem("E308", path=out_path, suffix=out_path.suffix or "(none)"))
+    return out_path
+
+
+def _corpus_files(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str]:
+    """The transcript files of ``paths``, sorted; E015 for each two documents with one id."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    # Plain strings, not Paths: the listing is the one thing held for every file of the corpus.
+    files = [str(f) for f in find_transcripts(paths)]
+    # Files come sorted by (id, path), so two documents with one id are neighbours.
+    problems: list[Problem] = []
+    previous = ("", "")
+    for f in files:
+        stem = Path(f).stem
+        if stem == previous[0]:
+            problems.append(problem("E015", path=f, id=stem, other=previous[1]))
+        previous = (stem, f)
+    if problems:
+        raise TranscriptError(problems)
+    return files
+
+
+def _tasks(files: list[str], case_key: str, cases: dict[str, dict[str, dict[str, str]]],
+           interviewers: tuple[str, ...]) -> Iterator[tuple[str, str, Mapping[str, Mapping[str, str]], tuple[str, ...]]]:
+    """One task per file: its path, the case key, its folder's ``cases.csv`` rows (read once
+    per folder, into ``cases``) and the study's interviewers."""
+    for f in files:
+        folder = os.path.dirname(f)
+        if folder not in cases:
+            cases_file = Path(folder) / CASES_FILE
+            cases[folder] = load_cases(cases_file) if cases_file.is_file() else {}
+        yield (f, case_key, cases[folder], interviewers)

@@ -135,6 +135,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
+# long because: its NumPy docstring (every parameter, what is returned and raised, an example)
+# is as long as its code, which is under 60 lines.
 def cooccurrence(
     codings: pd.DataFrame,
     codes: Codebook | Sequence[str] | None = None,

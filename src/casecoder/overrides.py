@@ -439,11 +439,27 @@ def apply_overrides(
     docs = _by_id(documents)
     resolved = resolve_overrides(files, docs)
     out = normalise_codings(codings).copy()
+    removals, additions = _targets(resolved, docs, out)
+    _exclude(out, resolved, removals)
+    rows = _manual_rows(additions, docs)
+    if rows:
+        out = pd.concat([out, pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))], ignore_index=True)
+    key = ["document", "start", "end", "code", "source", "analyst", "rule", "status"]
+    out = out.drop_duplicates(subset=key, keep="first")
+    return normalise_codings(out)
+
+
+_Additions = dict[tuple[str, int, str, str], tuple[Segment, ResolvedOverride]]
+
+
+def _targets(resolved: Sequence[ResolvedOverride], docs: Mapping[str, Document],
+             out: pd.DataFrame) -> tuple[dict[int, list[ResolvedOverride]], _Additions]:
+    """What each entry does: the rows of ``out`` each removal excludes, the sentences each
+    addition codes (one per document, sentence, code and analyst)."""
     segs = {doc_id: sentences(doc) for doc_id, doc in docs.items()
             if any(r.document == doc_id for r in resolved)}
-
     removals: dict[int, list[ResolvedOverride]] = {}
-    additions: dict[tuple[str, int, str, str], tuple[Segment, ResolvedOverride]] = {}
+    additions: _Additions = {}
     for r in resolved:
         # An empty span covers only a sentence it falls strictly inside (none at the sentence's
         # first character): the rule overrides have always kept.
@@ -462,14 +478,20 @@ def apply_overrides(
             for seg in covered:
                 # The first entry (in file order, analysts in the order given) keeps its note.
                 additions.setdefault((r.document, seg.index, r.entry.code, r.analyst), (seg, r))
+    return removals, additions
 
+
+def _exclude(out: pd.DataFrame, resolved: Sequence[ResolvedOverride],
+             removals: Mapping[int, list[ResolvedOverride]]) -> None:
+    """Mark the removed rows of ``out`` excluded (in place); warn E419 for a removal that
+    removed nothing."""
     effective = {id(r) for rs in removals.values() for r in rs}
     for r in resolved:
         if r.entry.action == "remove" and id(r) not in effective:
             # Never drop an analyst's correction silently: say that this one had nothing to do.
             warnings.warn(OverridesWarning(problem("E419", path=r.path or None, line=r.entry.line or None,
                                                    field="quote", code=r.entry.code, document=r.document)),
-                          stacklevel=2)
+                          stacklevel=3)
     for idx, rs in removals.items():
         rs = sorted(rs, key=lambda r: (r.analyst, r.path, r.entry.line))
         analysts = list(dict.fromkeys(r.analyst for r in rs))
@@ -477,6 +499,9 @@ def apply_overrides(
         out.at[idx, "reason"] = "removed_by:" + ",".join(analysts)
         out.at[idx, "note"] = " | ".join(dict.fromkeys(r.entry.note for r in rs))
 
+
+def _manual_rows(additions: _Additions, docs: Mapping[str, Document]) -> list[dict[str, Any]]:
+    """One ``manual`` codings row per added code and covered sentence."""
     rows = []
     for (doc_id, _, code, analyst), (seg, r) in additions.items():
         doc = docs[doc_id]
@@ -487,11 +512,7 @@ def apply_overrides(
             "text": seg.text, "code": code, "rule": MANUAL_RULE, "source": "manual",
             "analyst": analyst, "status": "coded", "reason": "", "note": r.entry.note,
         })
-    if rows:
-        out = pd.concat([out, pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))], ignore_index=True)
-    key = ["document", "start", "end", "code", "source", "analyst", "rule", "status"]
-    out = out.drop_duplicates(subset=key, keep="first")
-    return normalise_codings(out)
+    return rows
 
 
 class OverridesWarning(CasecoderWarning):
@@ -663,38 +684,10 @@ def add_override(
         own (E418).
     """
     p = Path(path)
-    # The reader strips these fields, so the entry must be stripped to read back equal.
-    entry = replace(entry, document=entry.document.strip(), code=entry.code.strip(),
-                    note=entry.note.strip(), action=entry.action.strip(), line=0)  # type: ignore[arg-type]
-    problems: list[Problem] = []
-    for key in REQUIRED_KEYS:
-        if not str(getattr(entry, key)).strip():
-            problems.append(problem("E411", path=p, field=key))
-    if entry.action not in ACTIONS:
-        problems.append(problem("E406", path=p, field="action", found=entry.action))
-    if codebook is not None and entry.code and entry.code not in codebook.ids:
-        problems.append(problem("E407", path=p, field="code", code_id=entry.code, known=", ".join(codebook.ids)))
-    if problems:
-        raise OverridesError(problems)
+    entry = _checked_entry(entry, p, codebook)
     docs = _by_id(documents)
     if p.exists():
-        text = p.read_text(encoding="utf-8-sig")
-        current, root = _parse(text, str(p), codebook)
-        if analyst is not None and analyst.strip() and analyst.strip() != current.analyst:
-            raise OverridesError(problem("E413", path=p, field="analyst", found=current.analyst, analyst=analyst.strip()))
-        who = current.analyst
-        for old in current.entries:
-            if _same(old, entry):
-                raise OverridesError(problem("E415", path=p, line=old.line, why=f"it already holds this override (line {old.line})"))
-        got = _resolve_entry(entry, who, str(p), docs)
-        if isinstance(got, Problem):
-            raise OverridesError(got)
-        opposite = [o for o in (_resolve_entry(old, who, str(p), docs) for old in current.entries
-                                if old.document == entry.document and old.code == entry.code
-                                and old.action != entry.action) if isinstance(o, ResolvedOverride)]
-        assert isinstance(root, yaml.MappingNode)  # _parse guarantees it
-        new_text = _append(text, root, entry, str(p))
-        before = len(current.entries)
+        new_text, before, got, opposite = _appended(p, entry, docs, analyst, codebook)
     else:
         if analyst is None or not analyst.strip():
             raise OverridesError(problem("E414", path=p, field="analyst"))
@@ -719,3 +712,43 @@ def add_override(
         raise OverridesError(clash)
     atomic_write_text(p, new_text)
     return replace(got, entry=written.entries[-1], analyst=written.analyst)
+
+
+def _checked_entry(entry: OverrideEntry, p: Path, codebook: Codebook | None) -> OverrideEntry:
+    """The entry stripped as the reader strips it; every missing field, bad action or unknown
+    code raised at once."""
+    # The reader strips these fields, so the entry must be stripped to read back equal.
+    entry = replace(entry, document=entry.document.strip(), code=entry.code.strip(),
+                    note=entry.note.strip(), action=entry.action.strip(), line=0)  # type: ignore[arg-type]
+    problems: list[Problem] = []
+    for key in REQUIRED_KEYS:
+        if not str(getattr(entry, key)).strip():
+            problems.append(problem("E411", path=p, field=key))
+    if entry.action not in ACTIONS:
+        problems.append(problem("E406", path=p, field="action", found=entry.action))
+    if codebook is not None and entry.code and entry.code not in codebook.ids:
+        problems.append(problem("E407", path=p, field="code", code_id=entry.code, known=", ".join(codebook.ids)))
+    if problems:
+        raise OverridesError(problems)
+    return entry
+
+
+def _appended(p: Path, entry: OverrideEntry, docs: Mapping[str, Document], analyst: str | None,
+              codebook: Codebook | None) -> tuple[str, int, ResolvedOverride, list[ResolvedOverride]]:
+    """An existing file's text with ``entry`` appended, its number of entries before, the entry
+    resolved, and the file's own entries of the opposite action on that code and document."""
+    text = p.read_text(encoding="utf-8-sig")
+    current, root = _parse(text, str(p), codebook)
+    if analyst is not None and analyst.strip() and analyst.strip() != current.analyst:
+        raise OverridesError(problem("E413", path=p, field="analyst", found=current.analyst, analyst=analyst.strip()))
+    who = current.analyst
+    for old in current.entries:
+        if _same(old, entry):
+            raise OverridesError(problem("E415", path=p, line=old.line, why=f"it already holds this override (line {old.line})"))
+    got = _resolve_entry(entry, who, str(p), docs)
+    if isinstance(got, Problem):
+        raise OverridesError(got)
+    opposite = [o for o in (_resolve_entry(old, who, str(p), docs) for old in current.entries
+                            if old.document == entry.document and old.code == entry.code
+                            and old.action != entry.action) if isinstance(o, ResolvedOverride)]
+    return _append(text, root, entry, str(p)), len(current.entries), got, opposite

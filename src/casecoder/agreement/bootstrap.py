@@ -34,6 +34,8 @@ __all__ = ["BOOTSTRAP_METHODS", "bootstrap_alpha"]
 #: Interval methods of :func:`bootstrap_alpha`, the default first.
 BOOTSTRAP_METHODS: tuple[str, ...] = ("studentized", "percentile")
 
+# long because: its NumPy docstring (every parameter, what is returned and raised, an example)
+# is as long as its code, which is under 60 lines.
 def bootstrap_alpha(
     values: Any,
     *,

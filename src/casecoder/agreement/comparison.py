@@ -101,6 +101,8 @@ class AnalystComparison:
     unitizing: pd.DataFrame | None = None
 
 
+# long because: its NumPy docstring (every parameter, what is returned and raised, an example)
+# is as long as its code, which is under 60 lines.
 def compare(
     codings: Sequence[AnalystCoding | pd.DataFrame],
     documents: Sequence[Document],

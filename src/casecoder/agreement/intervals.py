@@ -87,6 +87,8 @@ def _draw(k: int, multiplicity: np.ndarray | None, replicates: int, rng: np.rand
     return rng.multinomial(total, multiplicity / total, size=replicates).astype(np.float64)
 
 
+# long because: its NumPy docstring (every parameter, what is returned and raised, an example)
+# is as long as its code, which is under 60 lines.
 def alpha_intervals(
     sums: Any,
     *,

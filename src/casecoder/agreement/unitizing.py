@@ -72,6 +72,8 @@ def _pair_distance(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> floa
     return float(d.sum())
 
 
+# long because: its NumPy docstring (every parameter, what is returned and raised, an example)
+# is as long as its code, which is under 60 lines.
 def unitizing_alpha(
     spans: Any,
     *,

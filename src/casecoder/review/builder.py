@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import ReviewError, problem
+from ..errors import Problem, ReviewError, problem
 from ..io import atomic_dir
 from ..schema import validate_codings
 from ..segments import sentences
@@ -111,6 +111,8 @@ def _check_inputs(
 # the public function
 
 
+# long because: its NumPy docstring (every parameter, what is returned and raised, an example)
+# is as long as its code, which is under 60 lines.
 def build_review(
     codings: pd.DataFrame,
     documents: Sequence[Document],
@@ -183,22 +185,8 @@ def build_review(
     """
     rows, docs = _check_inputs(codings, documents, codebook, None if where is None else str(where))
     out = Path(out_dir)
-    problems = []
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-        problems.append(problem("E804", path=out))
     chart_path = None if chart is None else Path(chart)
-    if chart_path is not None and not chart_path.is_file():
-        problems.append(problem("E805", path=chart_path))
-    if disagreements is not None:
-        if "document" not in disagreements.columns or not (
-                {"segment", "start"} & set(disagreements.columns)):
-            problems.append(problem("E806", field="disagreements", columns="document and segment or start",
-                                    found=", ".join(map(str, disagreements.columns)) or "none"))
-        else:
-            for name in sorted(set(map(str, disagreements["document"])) - set(docs)):
-                problems.append(problem("E801", field="disagreements.document", document=name, count=len(docs),
-                                        rows=int((disagreements["document"].astype(str) == name).sum()),
-                                        row=int((disagreements["document"].astype(str) == name).to_numpy().argmax()) + 2))
+    problems = _check_outputs(out, chart_path, disagreements, docs)
     if problems:
         raise ReviewError(problems)
     # counted before anything is written, so a bad unit (E508) leaves no site behind
@@ -212,29 +200,8 @@ def build_review(
     with atomic_dir(out) as tmp:
         (tmp / "documents").mkdir()
         (tmp / "codes").mkdir()
-        assets = tmp / "assets"
-        assets.mkdir()
-        static = resources.files(__package__).joinpath("static")
-        for name in ("review.css", "review.js"):
-            (assets / name).write_bytes(static.joinpath(name).read_bytes())
-        _write(assets / "codes.css", _codes_css(site.styles))
-        chart_name = None
-        if chart_path is not None:
-            chart_name = "chart" + chart_path.suffix.lower()
-            shutil.copyfile(chart_path, assets / chart_name)
-
-        doc_stats: dict[str, tuple[int, int, int]] = {}
-        sentence_starts: dict[str, list[int]] = {}
-        for doc_id in sorted(docs):
-            doc = docs[doc_id]
-            segs = sentences(doc)
-            sentence_starts[doc_id] = [s.start for s in segs]
-            pages = _document_pages(site, doc, rows_by_doc.get(doc_id, []), segs)
-            for name, page in pages:
-                _write(tmp / name, page)
-            coded = len({site.anchor[r.pos] for r in rows_by_doc.get(doc_id, [])
-                         if r.status == "coded" and r.pos in site.anchor})
-            doc_stats[doc_id] = (len(doc.turns), len(segs), coded)
+        chart_name = _write_assets(tmp / "assets", site, chart_path)
+        doc_stats, sentence_starts = _write_documents(tmp, site, docs, rows_by_doc)
 
         rows_by_code: dict[str, list[_Row]] = defaultdict(list)
         for r in rows:
@@ -254,6 +221,62 @@ def build_review(
             _write(tmp / name, page)
         _write(tmp / MARKER, "This folder is a casecoder review site; `casecoder review` may replace it whole.\n")
     return out
+
+
+def _check_outputs(out: Path, chart: Path | None, disagreements: pd.DataFrame | None,
+                   docs: Mapping[str, Document]) -> list[Problem]:
+    """Every problem of the outputs asked for: a folder that is not a review site (E804), a
+    missing chart (E805), a disagreements table without its columns (E806) or of other
+    documents (E801)."""
+    problems = []
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        problems.append(problem("E804", path=out))
+    if chart is not None and not chart.is_file():
+        problems.append(problem("E805", path=chart))
+    if disagreements is not None:
+        if "document" not in disagreements.columns or not (
+                {"segment", "start"} & set(disagreements.columns)):
+            problems.append(problem("E806", field="disagreements", columns="document and segment or start",
+                                    found=", ".join(map(str, disagreements.columns)) or "none"))
+        else:
+            for name in sorted(set(map(str, disagreements["document"])) - set(docs)):
+                problems.append(problem("E801", field="disagreements.document", document=name, count=len(docs),
+                                        rows=int((disagreements["document"].astype(str) == name).sum()),
+                                        row=int((disagreements["document"].astype(str) == name).to_numpy().argmax()) + 2))
+    return problems
+
+
+def _write_assets(assets: Path, site: _Site, chart: Path | None) -> str | None:
+    """The style sheets, the script and the chart (if any); the chart's file name."""
+    assets.mkdir()
+    static = resources.files(__package__).joinpath("static")
+    for name in ("review.css", "review.js"):
+        (assets / name).write_bytes(static.joinpath(name).read_bytes())
+    _write(assets / "codes.css", _codes_css(site.styles))
+    if chart is None:
+        return None
+    chart_name = "chart" + chart.suffix.lower()
+    shutil.copyfile(chart, assets / chart_name)
+    return chart_name
+
+
+def _write_documents(tmp: Path, site: _Site, docs: Mapping[str, Document], rows_by_doc: Mapping[str, list[_Row]],
+                     ) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[int]]]:
+    """Every document's pages; per document its (turns, sentences, coded sentences) and the
+    start of each sentence."""
+    doc_stats: dict[str, tuple[int, int, int]] = {}
+    sentence_starts: dict[str, list[int]] = {}
+    for doc_id in sorted(docs):
+        doc = docs[doc_id]
+        segs = sentences(doc)
+        sentence_starts[doc_id] = [s.start for s in segs]
+        pages = _document_pages(site, doc, rows_by_doc.get(doc_id, []), segs)
+        for name, page in pages:
+            _write(tmp / name, page)
+        coded = len({site.anchor[r.pos] for r in rows_by_doc.get(doc_id, [])
+                     if r.status == "coded" and r.pos in site.anchor})
+        doc_stats[doc_id] = (len(doc.turns), len(segs), coded)
+    return doc_stats, sentence_starts
 
 
 def _write(path: Path, text: str) -> None:

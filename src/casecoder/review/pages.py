@@ -102,13 +102,42 @@ def _chips(site: _Site, rows: list[_Row], sentence_text: str) -> tuple[str, list
 def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence[Segment]) -> list[tuple[str, str]]:
     by_seg, unplaced, anchor = _place(rows, segs)
     site.anchor.update(anchor)
-    text = doc.text
     segs_by_turn: dict[int, list[Segment]] = defaultdict(list)
     for s in segs:
         segs_by_turn[s.turn].append(s)
     part_starts = site.part_starts[doc.id]
     n_parts = len(part_starts)
+    aside = _document_aside(site, by_seg)
+    head = _document_head(site, doc, segs, by_seg, unplaced)
+    pages = []
+    for part in range(n_parts):
+        lo = part_starts[part]
+        hi = part_starts[part + 1] if part + 1 < n_parts else math.inf
+        out = _part_html(site, doc, lo, hi, segs_by_turn, by_seg)
+        nav = ""
+        if n_parts > 1:
+            links = " ".join(
+                f'<a href="../{site.doc_file(doc.id, p)}"{" aria-current=page" if p == part else ""}>part {p + 1}</a>'
+                for p in range(n_parts)
+            )
+            nav = f'<nav class="parts" aria-label="Parts of this transcript">{links}</nav>'
+        body = (
+            (head if part == 0 else f"<h1>{_esc(doc.id)}, part {part + 1}</h1>" + site.notice_html(corpus_notices([doc])))
+            + nav
+            + '<div class="docpage"><article id="transcript" aria-label="Transcript; '
+            'arrow keys move between sentences">' + "".join(out) + "</article>" + aside + "</div>" + nav
+        )
+        title = f"{doc.id} ({doc.case})" + (f", part {part + 1}" if part else "")
+        pages.append((
+            site.doc_file(doc.id, part),
+            site.page(title=f"{title} \u2013 casecoder review", root="../", kind="document", body=body,
+                      main_attrs=f' data-doc="{_esc(doc.id)}"'),
+        ))
+    return pages
 
+
+def _document_aside(site: _Site, by_seg: Mapping[int, list[_Row]]) -> str:
+    """A document page's side panel: the code filter and the override entry."""
     # the code filter lists the codes this document holds, with their sentence counts
     counts: dict[str, set[int]] = defaultdict(set)
     for i, rs in by_seg.items():
@@ -147,7 +176,12 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
         '<p id="ov-status" role="status" class="note"></p>'
         "</section></aside>"
     )
+    return aside
 
+
+def _document_head(site: _Site, doc: Document, segs: Sequence[Segment], by_seg: Mapping[int, list[_Row]],
+                   unplaced: list[_Row]) -> str:
+    """A document's title, notice, facts, turn-label legend and the codings on no sentence."""
     speakers = sorted({t.speaker for t in doc.turns if t.speaker})
     facts = [("Case", doc.case), ("Speakers", ", ".join(speakers) or "(none labelled)"),
              ("Turns", str(len(doc.turns))), ("Sentences", str(len(segs))),
@@ -182,49 +216,30 @@ def _document_pages(site: _Site, doc: Document, rows: list[_Row], segs: Sequence
             )
             + "</ul></section>"
         )
+    return head
 
-    pages = []
-    turn_iter = list(doc.turns)
-    for part in range(n_parts):
-        lo = part_starts[part]
-        hi = part_starts[part + 1] if part + 1 < n_parts else math.inf
-        out: list[str] = []
-        section = None
-        for turn in turn_iter:
-            if not (lo <= turn.start < hi):
-                continue
-            if turn.section != section:
-                if section is not None:
-                    out.append("</section>")
-                section = turn.section
-                if section:
-                    sid = f"sec-{turn.index}"
-                    out.append(f'<section aria-labelledby="{sid}"><h2 id="{sid}">{_esc(section)}</h2>')
-                else:
-                    out.append('<section aria-label="Before the first question">')
-            out.append(_turn_html(site, doc, turn, segs_by_turn.get(turn.index, ()), by_seg, text))
-        if section is not None:
-            out.append("</section>")
-        nav = ""
-        if n_parts > 1:
-            links = " ".join(
-                f'<a href="../{site.doc_file(doc.id, p)}"{" aria-current=page" if p == part else ""}>part {p + 1}</a>'
-                for p in range(n_parts)
-            )
-            nav = f'<nav class="parts" aria-label="Parts of this transcript">{links}</nav>'
-        body = (
-            (head if part == 0 else f"<h1>{_esc(doc.id)}, part {part + 1}</h1>" + site.notice_html(corpus_notices([doc])))
-            + nav
-            + '<div class="docpage"><article id="transcript" aria-label="Transcript; '
-            'arrow keys move between sentences">' + "".join(out) + "</article>" + aside + "</div>" + nav
-        )
-        title = f"{doc.id} ({doc.case})" + (f", part {part + 1}" if part else "")
-        pages.append((
-            site.doc_file(doc.id, part),
-            site.page(title=f"{title} \u2013 casecoder review", root="../", kind="document", body=body,
-                      main_attrs=f' data-doc="{_esc(doc.id)}"'),
-        ))
-    return pages
+
+def _part_html(site: _Site, doc: Document, lo: float, hi: float, segs_by_turn: Mapping[int, list[Segment]],
+               by_seg: Mapping[int, list[_Row]]) -> list[str]:
+    """The turns of one part of a document (those starting in ``[lo, hi)``), in their sections."""
+    out: list[str] = []
+    section = None
+    for turn in doc.turns:
+        if not (lo <= turn.start < hi):
+            continue
+        if turn.section != section:
+            if section is not None:
+                out.append("</section>")
+            section = turn.section
+            if section:
+                sid = f"sec-{turn.index}"
+                out.append(f'<section aria-labelledby="{sid}"><h2 id="{sid}">{_esc(section)}</h2>')
+            else:
+                out.append('<section aria-label="Before the first question">')
+        out.append(_turn_html(site, doc, turn, segs_by_turn.get(turn.index, ()), by_seg, doc.text))
+    if section is not None:
+        out.append("</section>")
+    return out
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
@@ -407,6 +422,50 @@ def _index_pages(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, 
                  cooccurrence_unit: str | None = None) -> list[tuple[str, str]]:
     counts = _counts(rows)
     codes = list(site.codebook.ids)
+    table = _matrix_table(site, counts, matrix)
+    figure = ""
+    if chart:
+        figure = (f'<section aria-labelledby="chart-h"><h2 id="chart-h">Chart</h2><figure class="chart">'
+                  f'<img src="assets/{_esc(chart)}" alt="Chart of the leadership actions by number of cases">'
+                  "</figure></section>")
+    code_items = []
+    for code in codes:
+        n_sent = sum(counts.get((case, code), (0, 0))[0] for case in site.cases)
+        n_cases = sum(1 for case in site.cases if counts.get((case, code), (0, 0))[0])
+        code_items.append(
+            f'<li>{site.swatch(code)}<a href="codes/{site.code_slug[code]}.html">{_esc(site.code_label(code))}</a> '
+            f'<code>{_esc(code)}</code> <span class="count">({n_sent} sentence(s), {n_cases} case(s))</span></li>'
+        )
+    pages: list[tuple[str, str]] = []
+    documents = _documents_section(site, doc_stats, pages)
+    n_coded = sum(1 for r in rows if r.status == "coded")
+    intro = (
+        "<h1>Coded transcripts: review</h1>"
+        + site.notice_html(site.notices)
+        + f'<p class="meta">{len(site.docs)} document(s), {len(site.cases)} case(s), {len(codes)} code(s), '
+        f"{n_coded} coding(s) applied and {len(rows) - n_coded} excluded match(es). Code colours: the "
+        f"codebook's, else {PALETTE_NAME} (colour-blind safe); codes after the ninth are hatched, after the "
+        "eighteenth dotted, and every coding stripe also names its code.</p>"
+        + ('<p><a href="disagreements.html">Where the analysts disagree</a></p>' if has_disagreements else "")
+        + (f'<p><a href="cooccurrence.html">Which codes are coded together</a> (by {_esc(cooccurrence_unit)}), '
+           "each pair with its sentences</p>" if cooccurrence_unit else "")
+    )
+    body = (
+        intro + table + figure
+        + f'<section aria-labelledby="codes-h"><h2 id="codes"><span id="codes-h">Codes</span></h2><ul class="codes">'
+        + "".join(code_items) + "</ul></section>"
+        + '<section aria-labelledby="docs-h"><h2 id="documents"><span id="docs-h">Documents</span></h2>'
+        + documents + "</section>"
+    )
+    pages.insert(0, ("index.html", site.page(title="casecoder review", root="", kind="index", body=body)))
+    return pages
+
+
+
+
+def _matrix_table(site: _Site, counts: Mapping[tuple[str, str], tuple[int, int]], matrix: pd.DataFrame | None) -> str:
+    """The index's cases x codes table: the matrix given, else the coded sentences of each cell."""
+    codes = list(site.codebook.ids)
     head = [f'<th scope="col" class="code">{site.swatch(c)}<a href="codes/{site.code_slug[c]}.html" title="{_esc(c)}">'
             f"{_esc(site.code_label(c))}</a></th>" for c in codes]
     if matrix is not None:
@@ -443,20 +502,13 @@ def _index_pages(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, 
         f"<caption>{caption}</caption><thead><tr><th scope=\"col\">Case</th>{''.join(head)}</tr></thead>"
         f"<tbody>{''.join(body_rows)}</tbody>{foot}</table></div></section>"
     )
-    figure = ""
-    if chart:
-        figure = (f'<section aria-labelledby="chart-h"><h2 id="chart-h">Chart</h2><figure class="chart">'
-                  f'<img src="assets/{_esc(chart)}" alt="Chart of the leadership actions by number of cases">'
-                  "</figure></section>")
-    code_items = []
-    for code in codes:
-        n_sent = sum(counts.get((case, code), (0, 0))[0] for case in site.cases)
-        n_cases = sum(1 for case in site.cases if counts.get((case, code), (0, 0))[0])
-        code_items.append(
-            f'<li>{site.swatch(code)}<a href="codes/{site.code_slug[code]}.html">{_esc(site.code_label(code))}</a> '
-            f'<code>{_esc(code)}</code> <span class="count">({n_sent} sentence(s), {n_cases} case(s))</span></li>'
-        )
-    pages: list[tuple[str, str]] = []
+    return table
+
+
+def _documents_section(site: _Site, doc_stats: Mapping[str, tuple[int, int, int]],
+                       pages: list[tuple[str, str]]) -> str:
+    """The index's list of documents; for a big corpus, of cases, each case's documents on a page
+    of its own (added to ``pages``)."""
     if len(site.docs) <= INDEX_DOCUMENTS:
         documents = _documents_table(site, sorted(site.docs), doc_stats, root="")
     else:
@@ -474,27 +526,7 @@ def _index_pages(site: _Site, rows: list[_Row], *, matrix: pd.DataFrame | None, 
                 title=f"{case}: documents \u2013 casecoder review", root="../", kind="case",
                 body=f"<h1>{_esc(case)}: documents</h1>" + _documents_table(site, by_case[case], doc_stats, root="../"))))
         documents = f'<p>{len(site.docs)} documents, by case:</p><ul>{"".join(items)}</ul>'
-    n_coded = sum(1 for r in rows if r.status == "coded")
-    intro = (
-        "<h1>Coded transcripts: review</h1>"
-        + site.notice_html(site.notices)
-        + f'<p class="meta">{len(site.docs)} document(s), {len(site.cases)} case(s), {len(codes)} code(s), '
-        f"{n_coded} coding(s) applied and {len(rows) - n_coded} excluded match(es). Code colours: the "
-        f"codebook's, else {PALETTE_NAME} (colour-blind safe); codes after the ninth are hatched, after the "
-        "eighteenth dotted, and every coding stripe also names its code.</p>"
-        + ('<p><a href="disagreements.html">Where the analysts disagree</a></p>' if has_disagreements else "")
-        + (f'<p><a href="cooccurrence.html">Which codes are coded together</a> (by {_esc(cooccurrence_unit)}), '
-           "each pair with its sentences</p>" if cooccurrence_unit else "")
-    )
-    body = (
-        intro + table + figure
-        + f'<section aria-labelledby="codes-h"><h2 id="codes"><span id="codes-h">Codes</span></h2><ul class="codes">'
-        + "".join(code_items) + "</ul></section>"
-        + '<section aria-labelledby="docs-h"><h2 id="documents"><span id="docs-h">Documents</span></h2>'
-        + documents + "</section>"
-    )
-    pages.insert(0, ("index.html", site.page(title="casecoder review", root="", kind="index", body=body)))
-    return pages
+    return documents
 
 
 def _documents_table(site: _Site, doc_ids: Sequence[str], doc_stats: Mapping[str, tuple[int, int, int]],

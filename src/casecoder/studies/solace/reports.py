@@ -610,6 +610,38 @@ def _comparison_lines(cmp: Comparison, targets: ReportTargets, *, heading: str, 
     return lines
 
 
+def _overrides_lines(final: Comparison, patterns_alone: Comparison, overrides: pd.DataFrame,
+                     override_files: Sequence[str]) -> list[str]:
+    """The report's section on what the overrides changed: entries and codings per code, and
+    the counts that moved."""
+    lines = ["## What the overrides changed", ""]
+    if overrides.empty:
+        lines.append("No overrides were applied.")
+    else:
+        files = ", ".join(f"`{f}`" for f in override_files) or "—"
+        lines += [
+            f"Overrides from {files}: {int(overrides['add_entries'].sum())} `add` and "
+            f"{int(overrides['remove_entries'].sum())} `remove` entries, which added "
+            f"{int(overrides['added'].sum())} codings and set aside {int(overrides['removed'].sum())}.",
+            "",
+            "| Code | `add` entries | `remove` entries | Codings added | Codings removed |",
+            "|---|---|---|---|---|",
+        ]
+        for code, r in overrides.iterrows():
+            lines.append(
+                f"| `{code}` | {r['add_entries']} | {r['remove_entries']} | {r['added']} | {r['removed']} |"
+            )
+    lines.append("")
+    changed = [
+        (a, b) for a, b in zip(patterns_alone.codes, final.codes, strict=True) if a.count != b.count or a.met != b.met
+    ]
+    if changed:
+        lines += ["Counts the overrides changed:", ""]
+        lines += [f"- `{b.code}`: {a.count} → {b.count} ({a.verdict} → {b.verdict})" for a, b in changed]
+        lines.append("")
+    return lines
+
+
 def reproduction_markdown(
     final: Comparison,
     patterns_alone: Comparison,
@@ -672,31 +704,7 @@ def reproduction_markdown(
         lines += ["## Inputs", ""] + [f"- {k}: {v}" for k, v in corpus.items()] + [""]
     lines += _comparison_lines(final, targets, heading="With the analyst's overrides", detail=True)
     lines += _comparison_lines(patterns_alone, targets, heading="Patterns alone (no overrides)", detail=False)
-    lines += ["## What the overrides changed", ""]
-    if overrides.empty:
-        lines.append("No overrides were applied.")
-    else:
-        files = ", ".join(f"`{f}`" for f in override_files) or "—"
-        lines += [
-            f"Overrides from {files}: {int(overrides['add_entries'].sum())} `add` and "
-            f"{int(overrides['remove_entries'].sum())} `remove` entries, which added "
-            f"{int(overrides['added'].sum())} codings and set aside {int(overrides['removed'].sum())}.",
-            "",
-            "| Code | `add` entries | `remove` entries | Codings added | Codings removed |",
-            "|---|---|---|---|---|",
-        ]
-        for code, r in overrides.iterrows():
-            lines.append(
-                f"| `{code}` | {r['add_entries']} | {r['remove_entries']} | {r['added']} | {r['removed']} |"
-            )
-    lines.append("")
-    changed = [
-        (a, b) for a, b in zip(patterns_alone.codes, final.codes, strict=True) if a.count != b.count or a.met != b.met
-    ]
-    if changed:
-        lines += ["Counts the overrides changed:", ""]
-        lines += [f"- `{b.code}`: {a.count} → {b.count} ({a.verdict} → {b.verdict})" for a, b in changed]
-        lines.append("")
+    lines += _overrides_lines(final, patterns_alone, overrides, override_files)
     if outputs:
         lines += ["## Files", ""]
         if notices:

@@ -312,67 +312,98 @@ def reproduce(
     with atomic_dir(out_path) as tmp:
         (tmp / MARKER).write_text("casecoder reproduce output; safe to replace\n", encoding="utf-8")
         say("writing codings and matrices")
-        write_codings(run.codings, tmp / "codings.csv")
-        write_codings(run.codings, tmp / "codings.parquet")
-        write_codings(run.auto, tmp / "codings-patterns.csv")
-        counts = code_matrix(run.codings, cb, cases=cases, value="count")
-        presence = code_matrix(run.codings, cb, cases=cases, value="presence")
-        key = key_actions(run.codings, cb, cases=cases, section=run.section)
-        _write_table(counts, tmp / "matrix.csv")
-        counts.reset_index().to_parquet(tmp / "matrix.parquet", index=False)
-        _write_table(presence, tmp / "presence.csv")
-        _write_table(key, tmp / "key_actions.csv")
-        _write_table(subtotals(presence, attrs, "council_type"), tmp / "subtotals.csv")
-        frame = framework_matrix(run.codings, cb, cases=cases, max_quotes=3)
-        _write_table(frame, tmp / "framework_matrix.csv")
-        atomic_write_text(tmp / "framework_matrix.md", _framework_markdown(frame, cb, targets, notices))
+        counts, presence, key = _write_matrices(tmp, run, cases, attrs, notices)
         say("drawing the chart")
-        fig = chart_cases_per_code(presence, cb, title=targets.chart_title or "Cases taking each code",
-                                   source=source_line, xlabel=f"Number of councils, or district council partnerships (of {len(cases)})")
-        save_figure(fig, tmp / "chart")
-        fig = chart_cases_per_code(presence, cb, title=targets.chart_title or "Cases taking each code",
-                                   source=source_line, by=attrs["council_type"],
-                                   group_order=list(dict.fromkeys(g.type for g in targets.groups)),
-                                   xlabel=f"Number of councils, or district council partnerships (of {len(cases)})")
-        save_figure(fig, tmp / "chart-by-type")
+        _write_charts(tmp, presence, run, cases, attrs, source_line)
         say("writing Appendix Two and its audit")
-        groups = [(g.heading, g.councils) for g in targets.groups]
-        names = targets.council_names
-        title = f"Appendix Two: {targets.appendix_title}"
-        atomic_write_text(tmp / "appendix_two.md",
-                          appendix_two_markdown(key, cb, groups=groups, names=names, title=title, notices=notices))
-        atomic_write_text(tmp / "appendix_two.html",
-                          appendix_two_html(key, cb, groups=groups, names=names, title=title, notices=notices))
-        audit = audit_table(run.codings, targets, cb, section=run.section)
-        csv_safe_frame(audit).to_csv(tmp / "appendix_two_audit.csv", index=False, lineterminator="\n")
-        atomic_write_text(tmp / "appendix_two_audit.md", audit_markdown(audit, cb, notices=notices))
-        atomic_write_text(tmp / "appendix_two_audit.html", audit_html(audit, cb, notices=notices))
+        _write_appendix(tmp, run, key, notices)
         if review:
             say("building the review site")
             build_review(run.codings, run.documents, cb, tmp / "review", matrix=counts, chart=tmp / "chart.svg",
                          turn_labels=labels)
-        files = sorted(
-            p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p.name != MARKER
-        )
-        shown = [f for f in files if not f.startswith("review/")] + (["review/ (the review site)"] if any(f.startswith("review/") for f in files) else [])
-        corpus = {
-            "transcripts": f"{len(run.documents)} in `{paths.display(paths.transcripts)}`",
-            "codebook": f"`{paths.display(paths.codebook)}` ({len(cb)} codes); key-actions section: “{run.section}”",
-            "targets": f"`{paths.display(paths.targets)}`",
-            "codings (patterns alone)": f"{int((run.auto['status'] == 'coded').sum())} coded, "
-            f"{int((run.auto['status'] == 'excluded').sum())} set aside by the coder",
-            "codings (with overrides)": f"{int((run.codings['status'] == 'coded').sum())} coded, "
-            f"{int((run.codings['status'] == 'excluded').sum())} set aside",
-        }
+        files, shown = _outputs(tmp)
         say("writing REPRODUCTION.md")
         report = reproduction_markdown(
             run.final, run.patterns_alone, targets, overrides=run.overrides,
-            override_files=[paths.display(p) for p in paths.overrides], corpus=corpus,
+            override_files=[paths.display(p) for p in paths.overrides], corpus=_corpus_facts(run, paths),
             outputs=["REPRODUCTION.md", *shown], notices=notices,
         )
         atomic_write_text(tmp / "REPRODUCTION.md", report)
         files = sorted(["REPRODUCTION.md", *files])
     return ReproductionResult(out_path, tuple(dict.fromkeys(files)), run.final, run.patterns_alone, run.overrides)
+
+
+def _outputs(tmp: Path) -> tuple[list[str], list[str]]:
+    """Every file written so far, and the list shown in REPRODUCTION.md (the review site as one line)."""
+    files = sorted(
+        p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p.name != MARKER
+    )
+    shown = [f for f in files if not f.startswith("review/")] + (["review/ (the review site)"] if any(f.startswith("review/") for f in files) else [])
+    return files, shown
+
+
+def _write_matrices(tmp: Path, run: StudyRun, cases: list[str], attrs: pd.DataFrame,
+                    notices: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The codings, the matrices (counts, presence, key actions, subtotals) and the framework
+    matrix; the counts, presence and key-actions tables."""
+    cb, targets = run.codebook, run.targets
+    write_codings(run.codings, tmp / "codings.csv")
+    write_codings(run.codings, tmp / "codings.parquet")
+    write_codings(run.auto, tmp / "codings-patterns.csv")
+    counts = code_matrix(run.codings, cb, cases=cases, value="count")
+    presence = code_matrix(run.codings, cb, cases=cases, value="presence")
+    key = key_actions(run.codings, cb, cases=cases, section=run.section)
+    _write_table(counts, tmp / "matrix.csv")
+    counts.reset_index().to_parquet(tmp / "matrix.parquet", index=False)
+    _write_table(presence, tmp / "presence.csv")
+    _write_table(key, tmp / "key_actions.csv")
+    _write_table(subtotals(presence, attrs, "council_type"), tmp / "subtotals.csv")
+    frame = framework_matrix(run.codings, cb, cases=cases, max_quotes=3)
+    _write_table(frame, tmp / "framework_matrix.csv")
+    atomic_write_text(tmp / "framework_matrix.md", _framework_markdown(frame, cb, targets, notices))
+    return counts, presence, key
+
+
+def _write_charts(tmp: Path, presence: pd.DataFrame, run: StudyRun, cases: list[str], attrs: pd.DataFrame, source_line: str) -> None:
+    """The chart of cases per code, overall and by council type."""
+    cb, targets = run.codebook, run.targets
+    fig = chart_cases_per_code(presence, cb, title=targets.chart_title or "Cases taking each code",
+                               source=source_line, xlabel=f"Number of councils, or district council partnerships (of {len(cases)})")
+    save_figure(fig, tmp / "chart")
+    fig = chart_cases_per_code(presence, cb, title=targets.chart_title or "Cases taking each code",
+                               source=source_line, by=attrs["council_type"],
+                               group_order=list(dict.fromkeys(g.type for g in targets.groups)),
+                               xlabel=f"Number of councils, or district council partnerships (of {len(cases)})")
+    save_figure(fig, tmp / "chart-by-type")
+
+
+def _write_appendix(tmp: Path, run: StudyRun, key: pd.DataFrame, notices: Sequence[str]) -> None:
+    """Appendix Two (Markdown, HTML) and its audit (CSV, Markdown, HTML)."""
+    cb, targets = run.codebook, run.targets
+    groups = [(g.heading, g.councils) for g in targets.groups]
+    names = targets.council_names
+    title = f"Appendix Two: {targets.appendix_title}"
+    atomic_write_text(tmp / "appendix_two.md",
+                      appendix_two_markdown(key, cb, groups=groups, names=names, title=title, notices=notices))
+    atomic_write_text(tmp / "appendix_two.html",
+                      appendix_two_html(key, cb, groups=groups, names=names, title=title, notices=notices))
+    audit = audit_table(run.codings, targets, cb, section=run.section)
+    csv_safe_frame(audit).to_csv(tmp / "appendix_two_audit.csv", index=False, lineterminator="\n")
+    atomic_write_text(tmp / "appendix_two_audit.md", audit_markdown(audit, cb, notices=notices))
+    atomic_write_text(tmp / "appendix_two_audit.html", audit_html(audit, cb, notices=notices))
+
+
+def _corpus_facts(run: StudyRun, paths: StudyPaths) -> dict[str, str]:
+    """What REPRODUCTION.md says the run read and made."""
+    return {
+        "transcripts": f"{len(run.documents)} in `{paths.display(paths.transcripts)}`",
+        "codebook": f"`{paths.display(paths.codebook)}` ({len(run.codebook)} codes); key-actions section: “{run.section}”",
+        "targets": f"`{paths.display(paths.targets)}`",
+        "codings (patterns alone)": f"{int((run.auto['status'] == 'coded').sum())} coded, "
+        f"{int((run.auto['status'] == 'excluded').sum())} set aside by the coder",
+        "codings (with overrides)": f"{int((run.codings['status'] == 'coded').sum())} coded, "
+        f"{int((run.codings['status'] == 'excluded').sum())} set aside",
+    }
 
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..._yaml import KEY, error_place, load_with_lines
+from ..._yaml import KEY, Lines, error_place, load_with_lines
 from ...errors import FindingsError, Problem, problem
 
 __all__ = [
@@ -256,182 +256,19 @@ def load_targets(
     except yaml.YAMLError as exc:
         line, _ = error_place(exc)
         raise FindingsError(problem("E502", path=where, line=line, error=str(exc).splitlines()[0])) from exc
-    problems: list[Problem] = []
-
-    def at(obj: tuple[Any, ...] | None, key: Any = None) -> int | None:
-        """The line of ``key`` in the mapping at path ``obj``, else of that mapping (None: no place)."""
-        if obj is None:
-            return None
-        return lines(*obj) if key is None else lines(*obj, key, KEY)
-
-    def bad(field_: str, expected: str, found: Any, obj: tuple[Any, ...] | None = None, key: Any = None) -> None:
-        problems.append(problem("E503", path=where, line=at(obj, key), field=field_, expected=expected, found=repr(found)))
-
     if not isinstance(raw, dict):
         raise FindingsError(problem("E503", path=where, expected="a mapping with councils, codes, appendix_two", found=type(raw).__name__))
-
-    known_codes = None if codes is None else list(codes)
-
-    # --- councils ------------------------------------------------------------------------
-    councils: list[Council] = []
-    raw_councils = raw.get("councils")
-    if not isinstance(raw_councils, list) or not raw_councils:
-        bad("councils", "a non-empty list of {id, name, type}", raw_councils, (), "councils")
-        raw_councils = []
-    seen: set[str] = set()
-    for i, c in enumerate(raw_councils):
-        if not isinstance(c, dict) or not all(isinstance(c.get(k), str) and c.get(k) for k in ("id", "name", "type")):
-            bad(f"councils[{i}]", "{id, name, type}, each a non-empty string", c, ("councils", i) if isinstance(c, dict) else (), None if isinstance(c, dict) else "councils")
-            continue
-        if c["id"] in seen:
-            problems.append(problem("E516", path=where, line=at(("councils", i)), field=f"councils[{i}].id", what="council id", value=c["id"]))
-            continue
-        seen.add(c["id"])
-        councils.append(Council(c["id"], c["name"], c["type"]))
-    council_ids = [c.id for c in councils]
-    known_councils = ", ".join(council_ids)
-
-    def check_council(cid: Any, field_: str, obj: tuple[Any, ...], key: Any = None) -> bool:
-        if cid not in seen:
-            problems.append(problem("E504", path=where, line=at(obj, key), field=field_, council=cid, known=known_councils))
-            return False
-        return True
-
-    def check_code(code: Any, field_: str, obj: tuple[Any, ...], key: Any = None) -> bool:
-        if known_codes is not None and code not in known_codes:
-            problems.append(problem("E505", path=where, line=at(obj, key), field=field_, code=code, known=", ".join(known_codes)))
-            return False
-        return True
-
-    # --- chart ---------------------------------------------------------------------------
+    r = _TargetsReader(where, lines, None if codes is None else list(codes))
+    councils = r.councils(raw.get("councils"))
     chart = raw.get("chart") or {}
     if not isinstance(chart, dict):
-        bad("chart", "a mapping {title, unit}", chart, (), "chart")
+        r.bad("chart", "a mapping {title, unit}", chart, (), "chart")
         chart = {}
-
-    # --- codes ---------------------------------------------------------------------------
-    targets: dict[str, CodeTarget] = {}
-    raw_codes = raw.get("codes")
-    if not isinstance(raw_codes, dict) or not raw_codes:
-        bad("codes", "a mapping of code id -> {statement, count, named, members}", raw_codes, (), "codes")
-        raw_codes = {}
-    for code, spec in raw_codes.items():
-        f = f"codes.{code}"
-        if not check_code(code, f, ("codes",), code):
-            continue
-        if not isinstance(spec, dict):
-            bad(f, "a mapping {statement, count, named, members}", spec, ("codes",), code)
-            continue
-        spec_at = ("codes", code)
-        statement = spec.get("statement")
-        if not isinstance(statement, str) or not statement.strip():
-            bad(f"{f}.statement", "the report's sentence, a non-empty string", statement, spec_at, "statement")
-            statement = ""
-        cnt = spec.get("count")
-        count = None
-        if (
-            isinstance(cnt, dict)
-            and isinstance(cnt.get("min"), int)
-            and isinstance(cnt.get("max"), int)
-            and 0 <= cnt["min"] <= cnt["max"] <= len(councils)
-        ):
-            count = CountTarget(cnt["min"], cnt["max"])
-        else:
-            problems.append(problem("E506", path=where, line=at(spec_at, "count"), field=f"{f}.count", cases=len(councils), found=repr(cnt)))
-        named_raw = spec.get("named", [])
-        named: list[str] = []
-        if not isinstance(named_raw, list):
-            bad(f"{f}.named", "a list of council ids", named_raw, spec_at, "named")
-        else:
-            named = [n for n in named_raw if check_council(n, f"{f}.named", spec_at, "named")]
-        members_raw = spec.get("members", {})
-        members: list[Member] = []
-        if not isinstance(members_raw, dict):
-            bad(f"{f}.members", "a mapping council -> basis", members_raw, spec_at, "members")
-            members_raw = {}
-        for cid, basis in members_raw.items():
-            mf = f"{f}.members.{cid}"
-            if not check_council(cid, mf, (*spec_at, "members"), cid):
-                continue
-            why = ""
-            if isinstance(basis, dict):
-                why = basis.get("why", "") or ""
-                basis = basis.get("basis")
-            if basis not in MEMBER_BASES:
-                bad(mf, f"a basis, one of {', '.join(MEMBER_BASES)}", basis, (*spec_at, "members"), cid)
-                continue
-            members.append(Member(cid, basis, str(why)))
-        members.sort(key=lambda m: council_ids.index(m.council))
-        if count is not None and members and not count.met_by(len(members)):
-            bad(f"{f}.members", f"{count} member(s) to meet the count", len(members), spec_at, "members")
-        if count is not None:
-            targets[code] = CodeTarget(
-                code=code,
-                statement=statement,
-                count=count,
-                named=tuple(named),
-                members=tuple(members),
-                notes=str(spec.get("notes", "") or "").strip(),
-            )
-
-    # --- appendix two --------------------------------------------------------------------
-    groups: list[AppendixGroup] = []
-    app = raw.get("appendix_two")
-    app_at: tuple[Any, ...] | None = ("appendix_two",)
-    if not isinstance(app, dict) or not isinstance(app.get("groups"), list):
-        bad("appendix_two", "a mapping {title, groups: [...]}", app, (), "appendix_two")
-        app, app_at = {"groups": []}, None  # a stand-in, with no place in the file
-    listed: set[str] = set()
-    for gi, g in enumerate(app["groups"]):
-        gf = f"appendix_two.groups[{gi}]"
-        g_at = ("appendix_two", "groups", gi)
-        if not isinstance(g, dict) or not isinstance(g.get("councils"), dict):
-            bad(gf, "{type, heading, councils: {council: [items]}}", g, g_at if isinstance(g, dict) else app_at, None if isinstance(g, dict) else "groups")
-            continue
-        items: list[AppendixItem] = []
-        gcouncils: list[str] = []
-        for cid, its in g["councils"].items():
-            cf = f"{gf}.councils.{cid}"
-            if not check_council(cid, cf, (*g_at, "councils"), cid):
-                continue
-            if cid in listed:
-                problems.append(problem("E516", path=where, line=at((*g_at, "councils"), cid), field=cf, what="Appendix Two council", value=cid))
-                continue
-            listed.add(cid)
-            gcouncils.append(cid)
-            if not isinstance(its, list) or not its:
-                bad(cf, "a non-empty list of {item, codes}", its, (*g_at, "councils"), cid)
-                continue
-            for ii, it in enumerate(its):
-                itf = f"{cf}[{ii}]"
-                it_at = (*g_at, "councils", cid, ii)
-                if (
-                    not isinstance(it, dict)
-                    or not isinstance(it.get("item"), str)
-                    or not isinstance(it.get("codes"), list)
-                    or not it["codes"]
-                ):
-                    bad(itf, "{item: text, codes: [code, ...]}", it, it_at if isinstance(it, dict) else (*g_at, "councils"), None if isinstance(it, dict) else cid)
-                    continue
-                ok = all([check_code(c, f"{itf}.codes", it_at, "codes") for c in it["codes"]])
-                if ok:
-                    items.append(AppendixItem(cid, it["item"], tuple(it["codes"])))
-        groups.append(
-            AppendixGroup(
-                type=str(g.get("type", "")),
-                heading=str(g.get("heading", "") or str(g.get("type", "")).upper()),
-                councils=tuple(gcouncils),
-                items=tuple(items),
-            )
-        )
-    if app.get("groups") is not None:
-        for c in councils:
-            if c.id not in listed:
-                problems.append(problem("E515", path=where, line=at(app_at, "groups"), field="appendix_two", council=c.id))
-
+    targets = r.code_targets(raw.get("codes"), councils)
+    app, groups = r.appendix(raw.get("appendix_two"), councils)
     notes_raw = raw.get("notes", []) or []
-    if problems:
-        raise FindingsError(problems)
+    if r.problems:
+        raise FindingsError(r.problems)
     return ReportTargets(
         path=where,
         source=MappingProxyType(dict(raw.get("source") or {})),
@@ -443,3 +280,185 @@ def load_targets(
         groups=tuple(groups),
         notes=tuple(str(n).strip() for n in notes_raw) if isinstance(notes_raw, list) else (),
     )
+
+
+class _TargetsReader:
+    """The checks of one targets file, each problem collected with its line."""
+
+    def __init__(self, where: str, lines: Lines, known_codes: list[str] | None):
+        self.where, self.lines, self.known_codes = where, lines, known_codes
+        self.problems: list[Problem] = []
+        self.seen: set[str] = set()
+        self.known_councils = ""
+
+    def at(self, obj: tuple[Any, ...] | None, key: Any = None) -> int | None:
+        """The line of ``key`` in the mapping at path ``obj``, else of that mapping (None: no place)."""
+        if obj is None:
+            return None
+        return self.lines(*obj) if key is None else self.lines(*obj, key, KEY)
+
+    def bad(self, field_: str, expected: str, found: Any, obj: tuple[Any, ...] | None = None, key: Any = None) -> None:
+        self.problems.append(problem("E503", path=self.where, line=self.at(obj, key), field=field_, expected=expected,
+                                     found=repr(found)))
+
+    def check_council(self, cid: Any, field_: str, obj: tuple[Any, ...], key: Any = None) -> bool:
+        if cid not in self.seen:
+            self.problems.append(problem("E504", path=self.where, line=self.at(obj, key), field=field_, council=cid,
+                                         known=self.known_councils))
+            return False
+        return True
+
+    def check_code(self, code: Any, field_: str, obj: tuple[Any, ...], key: Any = None) -> bool:
+        if self.known_codes is not None and code not in self.known_codes:
+            self.problems.append(problem("E505", path=self.where, line=self.at(obj, key), field=field_, code=code,
+                                         known=", ".join(self.known_codes)))
+            return False
+        return True
+
+    def councils(self, raw_councils: Any) -> list[Council]:
+        councils: list[Council] = []
+        if not isinstance(raw_councils, list) or not raw_councils:
+            self.bad("councils", "a non-empty list of {id, name, type}", raw_councils, (), "councils")
+            raw_councils = []
+        for i, c in enumerate(raw_councils):
+            if not isinstance(c, dict) or not all(isinstance(c.get(k), str) and c.get(k) for k in ("id", "name", "type")):
+                self.bad(f"councils[{i}]", "{id, name, type}, each a non-empty string", c,
+                         ("councils", i) if isinstance(c, dict) else (), None if isinstance(c, dict) else "councils")
+                continue
+            if c["id"] in self.seen:
+                self.problems.append(problem("E516", path=self.where, line=self.at(("councils", i)), field=f"councils[{i}].id",
+                                             what="council id", value=c["id"]))
+                continue
+            self.seen.add(c["id"])
+            councils.append(Council(c["id"], c["name"], c["type"]))
+        self.known_councils = ", ".join(c.id for c in councils)
+        return councils
+
+    def code_targets(self, raw_codes: Any, councils: list[Council]) -> dict[str, CodeTarget]:
+        targets: dict[str, CodeTarget] = {}
+        if not isinstance(raw_codes, dict) or not raw_codes:
+            self.bad("codes", "a mapping of code id -> {statement, count, named, members}", raw_codes, (), "codes")
+            raw_codes = {}
+        for code, spec in raw_codes.items():
+            f = f"codes.{code}"
+            if not self.check_code(code, f, ("codes",), code):
+                continue
+            if not isinstance(spec, dict):
+                self.bad(f, "a mapping {statement, count, named, members}", spec, ("codes",), code)
+                continue
+            target = self.code_target(code, spec, councils)
+            if target is not None:
+                targets[code] = target
+        return targets
+
+    def code_target(self, code: str, spec: dict[str, Any], councils: list[Council]) -> CodeTarget | None:
+        f, spec_at = f"codes.{code}", ("codes", code)
+        statement = spec.get("statement")
+        if not isinstance(statement, str) or not statement.strip():
+            self.bad(f"{f}.statement", "the report's sentence, a non-empty string", statement, spec_at, "statement")
+            statement = ""
+        cnt = spec.get("count")
+        count = None
+        if (
+            isinstance(cnt, dict)
+            and isinstance(cnt.get("min"), int)
+            and isinstance(cnt.get("max"), int)
+            and 0 <= cnt["min"] <= cnt["max"] <= len(councils)
+        ):
+            count = CountTarget(cnt["min"], cnt["max"])
+        else:
+            self.problems.append(problem("E506", path=self.where, line=self.at(spec_at, "count"), field=f"{f}.count",
+                                         cases=len(councils), found=repr(cnt)))
+        named_raw = spec.get("named", [])
+        named: list[str] = []
+        if not isinstance(named_raw, list):
+            self.bad(f"{f}.named", "a list of council ids", named_raw, spec_at, "named")
+        else:
+            named = [n for n in named_raw if self.check_council(n, f"{f}.named", spec_at, "named")]
+        members = self.members(f, spec_at, spec.get("members", {}), [c.id for c in councils])
+        if count is not None and members and not count.met_by(len(members)):
+            self.bad(f"{f}.members", f"{count} member(s) to meet the count", len(members), spec_at, "members")
+        if count is None:
+            return None
+        return CodeTarget(code=code, statement=statement, count=count, named=tuple(named), members=tuple(members),
+                          notes=str(spec.get("notes", "") or "").strip())
+
+    def members(self, f: str, spec_at: tuple[Any, ...], members_raw: Any, council_ids: list[str]) -> list[Member]:
+        members: list[Member] = []
+        if not isinstance(members_raw, dict):
+            self.bad(f"{f}.members", "a mapping council -> basis", members_raw, spec_at, "members")
+            members_raw = {}
+        for cid, basis in members_raw.items():
+            mf = f"{f}.members.{cid}"
+            if not self.check_council(cid, mf, (*spec_at, "members"), cid):
+                continue
+            why = ""
+            if isinstance(basis, dict):
+                why = basis.get("why", "") or ""
+                basis = basis.get("basis")
+            if basis not in MEMBER_BASES:
+                self.bad(mf, f"a basis, one of {', '.join(MEMBER_BASES)}", basis, (*spec_at, "members"), cid)
+                continue
+            members.append(Member(cid, basis, str(why)))
+        members.sort(key=lambda m: council_ids.index(m.council))
+        return members
+
+    def appendix(self, app: Any, councils: list[Council]) -> tuple[dict[str, Any], list[AppendixGroup]]:
+        groups: list[AppendixGroup] = []
+        app_at: tuple[Any, ...] | None = ("appendix_two",)
+        if not isinstance(app, dict) or not isinstance(app.get("groups"), list):
+            self.bad("appendix_two", "a mapping {title, groups: [...]}", app, (), "appendix_two")
+            app, app_at = {"groups": []}, None  # a stand-in, with no place in the file
+        listed: set[str] = set()
+        for gi, g in enumerate(app["groups"]):
+            g_at = ("appendix_two", "groups", gi)
+            if not isinstance(g, dict) or not isinstance(g.get("councils"), dict):
+                self.bad(f"appendix_two.groups[{gi}]", "{type, heading, councils: {council: [items]}}", g,
+                         g_at if isinstance(g, dict) else app_at, None if isinstance(g, dict) else "groups")
+                continue
+            groups.append(self.group(gi, g, listed))
+        if app.get("groups") is not None:
+            for c in councils:
+                if c.id not in listed:
+                    self.problems.append(problem("E515", path=self.where, line=self.at(app_at, "groups"),
+                                                 field="appendix_two", council=c.id))
+        return app, groups
+
+    def group(self, gi: int, g: dict[str, Any], listed: set[str]) -> AppendixGroup:
+        gf, g_at = f"appendix_two.groups[{gi}]", ("appendix_two", "groups", gi)
+        items: list[AppendixItem] = []
+        gcouncils: list[str] = []
+        for cid, its in g["councils"].items():
+            cf = f"{gf}.councils.{cid}"
+            if not self.check_council(cid, cf, (*g_at, "councils"), cid):
+                continue
+            if cid in listed:
+                self.problems.append(problem("E516", path=self.where, line=self.at((*g_at, "councils"), cid), field=cf,
+                                             what="Appendix Two council", value=cid))
+                continue
+            listed.add(cid)
+            gcouncils.append(cid)
+            if not isinstance(its, list) or not its:
+                self.bad(cf, "a non-empty list of {item, codes}", its, (*g_at, "councils"), cid)
+                continue
+            for ii, it in enumerate(its):
+                itf = f"{cf}[{ii}]"
+                it_at = (*g_at, "councils", cid, ii)
+                if (
+                    not isinstance(it, dict)
+                    or not isinstance(it.get("item"), str)
+                    or not isinstance(it.get("codes"), list)
+                    or not it["codes"]
+                ):
+                    self.bad(itf, "{item: text, codes: [code, ...]}", it, it_at if isinstance(it, dict) else (*g_at, "councils"),
+                             None if isinstance(it, dict) else cid)
+                    continue
+                ok = all([self.check_code(c, f"{itf}.codes", it_at, "codes") for c in it["codes"]])
+                if ok:
+                    items.append(AppendixItem(cid, it["item"], tuple(it["codes"])))
+        return AppendixGroup(
+            type=str(g.get("type", "")),
+            heading=str(g.get("heading", "") or str(g.get("type", "")).upper()),
+            councils=tuple(gcouncils),
+            items=tuple(items),
+        )
