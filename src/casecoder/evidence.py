@@ -264,26 +264,31 @@ def rule_evidence(
         counts = by_code.setdefault(code, {})
         for u in mine:
             counts[u] = counts.get(u, 0) + 1
-    per_rule = []
-    for r in rule_table(coder).to_dict("records"):
-        code, label = r["code"], r["rule"]
-        mine = hit.get((code, label), {})
-        others = {u for u, n in by_code.get(code, {}).items() if n > 1 or u not in mine}
-        g = gold_units.get((code,), {})
-        tp = sorted(u for u in mine if u in g)
-        fp = sorted(u for u in mine if u not in g)
-        row = {**r, "hits": len(mine), "tp": len(tp), "fp": len(fp),
-               "precision": len(tp) / len(mine) if mine else math.nan,
-               "unique_tp": sum(u not in others for u in tp), "unique_fp": sum(u not in others for u in fp),
-               "excluded": len(set(set_aside.get((code, label), {})) - set(mine))}
-        row.update(_examples("tp", [texts[mine[u]] for u in tp]))
-        row.update(_examples("fp", [texts[mine[u]] for u in fp]))
-        per_rule.append(row)
-    rules = pd.DataFrame(per_rule, columns=list(RULE_COLUMNS))
+    rules = pd.DataFrame([_rule_row(r, hit, by_code, gold_units, set_aside, texts)
+                          for r in rule_table(coder).to_dict("records")], columns=list(RULE_COLUMNS))
     coded_by_code = {code: set(by_code.get(code, {})) for code in coder.codes}
     codes = _code_scores(coder.codes, rules, gold_units, coded_by_code)
     misses = _misses(coder.codes, gold_units, coded_by_code, units, gold_rows)
     return RuleEvidence(level=level, units=len(units), rules=rules, codes=codes, misses=misses)
+
+
+def _rule_row(r: dict[str, Any], hit: Mapping[Any, Any], by_code: Mapping[str, Mapping[int, int]],
+              gold_units: Mapping[Any, Any], set_aside: Mapping[Any, Any], texts: Sequence[str]) -> dict[str, Any]:
+    """One rule's evidence: its hits, true and false positives (and those no other rule of its
+    code made), precision, matches set aside, and examples."""
+    code, label = r["code"], r["rule"]
+    mine = hit.get((code, label), {})
+    others = {u for u, n in by_code.get(code, {}).items() if n > 1 or u not in mine}
+    g = gold_units.get((code,), {})
+    tp = sorted(u for u in mine if u in g)
+    fp = sorted(u for u in mine if u not in g)
+    row = {**r, "hits": len(mine), "tp": len(tp), "fp": len(fp),
+           "precision": len(tp) / len(mine) if mine else math.nan,
+           "unique_tp": sum(u not in others for u in tp), "unique_fp": sum(u not in others for u in fp),
+           "excluded": len(set(set_aside.get((code, label), {})) - set(mine))}
+    row.update(_examples("tp", [texts[mine[u]] for u in tp]))
+    row.update(_examples("fp", [texts[mine[u]] for u in fp]))
+    return row
 
 
 def _gold_rows(gold: pd.DataFrame, docs: Mapping[str, Document], codes: Sequence[str]) -> pd.DataFrame:
