@@ -258,18 +258,23 @@ def rule_evidence(
     hit = _units_by(coded, units, level, ["code", "rule"])
     set_aside = _units_by(rows[rows["status"] != "coded"].reset_index(drop=True), units, level, ["code", "rule"])
     texts = _example_texts(coded)
-    # how many rules of each code coded each unit: a unit coded by one rule only is its unique hit
-    by_code: dict[str, dict[int, int]] = {}
-    for (code, _), mine in hit.items():
-        counts = by_code.setdefault(code, {})
-        for u in mine:
-            counts[u] = counts.get(u, 0) + 1
+    by_code = _rules_per_unit(hit)
     rules = pd.DataFrame([_rule_row(r, hit, by_code, gold_units, set_aside, texts)
                           for r in rule_table(coder).to_dict("records")], columns=list(RULE_COLUMNS))
     coded_by_code = {code: set(by_code.get(code, {})) for code in coder.codes}
     codes = _code_scores(coder.codes, rules, gold_units, coded_by_code)
     misses = _misses(coder.codes, gold_units, coded_by_code, units, gold_rows)
     return RuleEvidence(level=level, units=len(units), rules=rules, codes=codes, misses=misses)
+
+
+def _rules_per_unit(hit: Mapping[tuple[str, str], Mapping[int, Any]]) -> dict[str, dict[int, int]]:
+    """How many rules of each code coded each unit: a unit coded by one rule only is its unique hit."""
+    by_code: dict[str, dict[int, int]] = {}
+    for (code, _), mine in hit.items():
+        counts = by_code.setdefault(code, {})
+        for u in mine:
+            counts[u] = counts.get(u, 0) + 1
+    return by_code
 
 
 def _rule_row(r: dict[str, Any], hit: Mapping[Any, Any], by_code: Mapping[str, Mapping[int, int]],
