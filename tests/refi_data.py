@@ -5,6 +5,7 @@ are read from there and the tests that need them skip when it is absent."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -19,6 +20,27 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "refi-qda"
 XSD = SHARED / "Project-mrt2019.xsd"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/refi-qda is absent (REFI-QDA samples and schema)")
+needs_xsd = pytest.mark.skipif(not XSD.is_file(), reason="../shared/refi-qda/Project-mrt2019.xsd is absent: "
+                               "casecoder ships no REFI-QDA schema, so schema validity is tested only against it")
+
+
+def codebook_xsd(folder: Path) -> Path:
+    """A codebook schema for ``.qdc`` files, derived at test time from the shared Project.xsd.
+
+    The published project schema defines ``CodeBookType``; a ``.qdc`` is that type as its root
+    element, in the codebook namespace (``urn:QDA-XML:codebook:1.0``), with the ``origin``
+    attribute section 5.2 of the REFI-QDA 1.5 specification gives the codebook file's root.
+    Written into ``folder``; the caller skips (``needs_xsd``) when the shared file is absent.
+    """
+    text = XSD.read_text(encoding="utf-8").replace("urn:QDA-XML:project:1.0", "urn:QDA-XML:codebook:1.0")
+    text, roots = re.subn(r'<xsd:element name="Project" type="ProjectType">.*?</xsd:element>',
+                          '<xsd:element name="CodeBook" type="CodeBookType"/>', text, count=1, flags=re.S)
+    text, origins = re.subn(r'(<xsd:complexType name="CodeBookType">.*?</xsd:sequence>)',
+                            r'\1<xsd:attribute name="origin" type="xsd:string"/>', text, count=1, flags=re.S)
+    assert roots == origins == 1, "the shared Project.xsd no longer has the shape this derivation expects"
+    out = folder / "codebook-derived.xsd"
+    out.write_text(text, encoding="utf-8")
+    return out
 
 TEXT_OLDHAM = (
     "# Leadership actions with the greatest impact\n\n"

@@ -1,6 +1,6 @@
-"""Tests of casecoder.refi.export: valid, byte-identical exports (against the built-in schema
-and the published one), .qdc, codings off their text, export then import round trips, the
-command line round trip and stable GUIDs."""
+"""Tests of casecoder.refi.export: valid, byte-identical exports (checked by casecoder's structural
+invariants without a schema, validated against the published one when given), .qdc, codings off
+their text, export then import round trips, the command line round trip and stable GUIDs."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from casecoder.cli import main
 from casecoder.errors import RefiError
-from casecoder.refi import CODEBOOK_XSD, export_qdc, export_qdpx, guid_for, import_qdc, import_qdpx
+from casecoder.refi import NO_SCHEMA, export_qdc, export_qdpx, guid_for, import_qdc, import_qdpx
 from casecoder.schema import normalise_codings
 from casecoder.transcripts import read_corpus, read_document
 
@@ -26,7 +26,9 @@ from refi_data import (
     TEXT_OLDHAM,
     TEXT_SURREY,
     XSD,
+    codebook_xsd,
     needs_shared,
+    needs_xsd,
     refi_codebook,
     refi_codings,
     refi_docs,
@@ -43,6 +45,8 @@ def test_refi_export_valid_and_byte_identical(tmp_path, schema):
     export_qdpx(b, list(reversed(docs)), refi_codings(docs).sample(frac=1, random_state=3), refi_codebook(),
                 schema=XSD if schema else None)
     assert a.read_bytes() == b.read_bytes()
+    # without a schema the report claims no schema validity; with one it names it
+    assert (rep.schema, rep.checked) == (("", NO_SCHEMA) if schema is None else (str(XSD), f"valid against {XSD}"))
     assert rep.counts["excluded_rows"] == 1
     assert rep.counts["codings"] == 5 and rep.counts["users"] == 2 and rep.counts["cases"] == 2
     with zipfile.ZipFile(a) as zf:
@@ -70,12 +74,15 @@ def test_refi_export_validates_against_the_published_schema(tmp_path):
         xmlschema.XMLSchema(str(XSD)).validate(io.BytesIO(zf.read("project.qde")))
 
 
+@needs_xsd
 def test_refi_export_qdc_validates_and_imports_back(tmp_path):
     import xmlschema
 
     book = refi_codebook()
-    export_qdc(tmp_path / "c.qdc", book)
-    xmlschema.XMLSchema(CODEBOOK_XSD).validate(str(tmp_path / "c.qdc"))
+    xsd = codebook_xsd(tmp_path)
+    report = export_qdc(tmp_path / "c.qdc", book, schema=xsd)
+    assert (report.schema, report.checked) == (str(xsd), f"valid against {xsd}")
+    xmlschema.XMLSchema(str(xsd)).validate(str(tmp_path / "c.qdc"))
     back = import_qdc(tmp_path / "c.qdc", book)
     assert [c.id for c in back.report.codes] == ["bold_leadership", "involve_residents", "co_design"]
     assert all(c.known for c in back.report.codes)
@@ -204,7 +211,7 @@ def test_refi_export_schema_is_a_parameter_not_the_environment(tmp_path, monkeyp
     monkeypatch.setenv("CASECODER_REFI_SCHEMA", str(tmp_path / "missing.xsd"))
     docs = refi_docs(tmp_path)
     report = export_qdpx(tmp_path / "a.qdpx", docs, refi_codings(docs), refi_codebook())
-    assert report.schema == "built-in"
+    assert report.schema == "" and report.checked == NO_SCHEMA
     with pytest.raises(RefiError) as err:
         export_qdpx(tmp_path / "b.qdpx", docs, refi_codings(docs), refi_codebook(), schema=tmp_path / "missing.xsd")
     assert [p.code for p in err.value.problems] == ["E723"]
@@ -212,14 +219,58 @@ def test_refi_export_schema_is_a_parameter_not_the_environment(tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("name", ["CODEBOOK_XSD", "PROJECT_SUBSET_XSD"])
-def test_refi_schemas_ship_as_files(name):
-    import xmlschema
+def test_refi_no_schema_ships_with_casecoder(name):
+    # The REFI-QDA schemas are the publisher's: none is copied into the package, none is named
+    # by it, and the package data lists none.
+    import tomllib
 
     import casecoder.refi as refi
 
-    xsd = getattr(refi, name)
-    assert xsd.name.endswith(".xsd") and xsd.is_file()
-    assert xmlschema.XMLSchema(xsd.read_text(encoding="utf-8")).target_namespace.startswith("urn:QDA-XML:")
+    with pytest.raises(AttributeError):
+        getattr(refi, name)
+    src = Path(__file__).resolve().parents[1] / "src" / "casecoder"
+    assert sorted(src.rglob("*.xsd")) == []
+    data = tomllib.loads((src.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert not any(".xsd" in p for p in data["tool"]["setuptools"]["package-data"]["casecoder"])
+
+
+def test_refi_export_qdc_without_a_schema_is_checked_for_structure(tmp_path):
+    report = export_qdc(tmp_path / "c.qdc", refi_codebook())
+    assert report.schema == "" and report.checked == NO_SCHEMA
+    assert report.counts["codes"] == 3
+    ET.parse(tmp_path / "c.qdc")  # well-formed
+
+
+@pytest.mark.parametrize("break_it, where", [
+    (lambda xml: xml.replace(b'name="casecoder project"', b""), "/Project"),
+    (lambda xml: re.sub(rb'(<CodeRef targetGUID=")[0-9a-f]', rb"\g<1>z", xml, count=1), "CodeRef"),
+    (lambda xml: re.sub(rb'startPosition="\d+"', b'startPosition="999999"', xml, count=1), "PlainTextSelection"),
+    (lambda xml: xml[:-20], "/"),
+])
+def test_refi_structure_checks_catch_a_broken_project(tmp_path, break_it, where):
+    # the checks an export goes through without a schema: each break of an exported project is found
+    from casecoder.refi.schemas import structure_problems
+
+    docs = refi_docs(tmp_path)
+    export_qdpx(tmp_path / "a.qdpx", docs, refi_codings(docs), refi_codebook())
+    with zipfile.ZipFile(tmp_path / "a.qdpx") as zf:
+        xml = zf.read("project.qde")
+    assert structure_problems(xml) == []
+    broken = break_it(xml)
+    assert broken != xml
+    assert any(w.startswith(where) for w, _ in structure_problems(broken)), structure_problems(broken)
+
+
+@needs_xsd
+def test_refi_export_qdc_fails_a_schema_it_does_not_meet(tmp_path):
+    # E722 from the caller's schema, and nothing written: a codebook schema without 'origin'
+    xsd = codebook_xsd(tmp_path)
+    xsd.write_text(xsd.read_text(encoding="utf-8").replace('<xsd:attribute name="origin" type="xsd:string"/>', ""),
+                   encoding="utf-8")
+    with pytest.raises(RefiError) as err:
+        export_qdc(tmp_path / "c.qdc", refi_codebook(), schema=xsd)
+    assert {p.code for p in err.value.problems} == {"E722"}
+    assert not (tmp_path / "c.qdc").exists()
 
 
 @pytest.mark.parametrize("module", ["model", "positions", "export", "import_", "reading", "schemas"])

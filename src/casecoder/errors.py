@@ -202,6 +202,7 @@ MESSAGES: dict[str, str] = {
     "E712": "codings refer to document '{document}', which is not among the {count} document(s) given",
     "E713": "coding on document '{document}' at {start}:{end}: {detail}; re-run the coder on these transcripts",
     "E714": "two documents have the id '{id}'; document ids must be unique",
+    "E715": "the exported XML breaks casecoder's structural checks at {where}: {reason} (a bug in casecoder: please report it)",
     "E722": "the exported XML does not validate against the schema at {where}: {reason}",
     "E723": "schema file not found: {schema}",
     "E724": "the codebook has no codes; a REFI-QDA codebook needs at least one",

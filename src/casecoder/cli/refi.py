@@ -23,7 +23,9 @@ Write transcripts, codebook, cases and codings as a REFI-QDA project (.qdpx) tha
 ATLAS.ti, MAXQDA and QualCoder open: one user per analyst, the codebook with nesting, colours
 and descriptions, cases with their attributes as variables, each transcript as a UTF-8 text
 source and each coded row as a text selection with its code. Exporting twice gives the same
-bytes. The XML is validated (against --schema if given) before the file is written.
+bytes. Before the file is written the XML is validated against --schema FILE (the REFI-QDA
+Project.xsd, which casecoder does not ship); without it, it is checked for well-formedness and
+casecoder's structural invariants only, and the output says so.
 
 Positions count Unicode code points, as the REFI-QDA specification says (ATLAS.ti, QualCoder);
 give --convention utf16 for NVivo, which counts UTF-16 units (an emoji is two). Only text with
@@ -37,11 +39,14 @@ example:
 """
 
 EXPORT_QDC_HELP = """\
-Write the codebook alone as a REFI-QDA codebook file (.qdc), validated against the codebook
-schema of the REFI-QDA 1.5 specification.
+Write the codebook alone as a REFI-QDA codebook file (.qdc). Before the file is written the XML
+is validated against --schema FILE (a REFI-QDA codebook schema, which casecoder does not ship);
+without it, it is checked for well-formedness and casecoder's structural invariants only, and
+the output says so.
 
 example:
   casecoder export-qdc --codebook codebook.yaml --out out/codebook.qdc
+  casecoder export-qdc --codebook codebook.yaml --out out/codebook.qdc --schema Codebook.xsd
 """
 
 IMPORT_QDPX_HELP = """\
@@ -81,7 +86,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _options.out(p, "the .qdpx file to write", required=True)
     p.add_argument("--name", default="casecoder project", help="project name (default: %(default)s)")
     _options.case_key(p)
-    p.add_argument("--schema", default=None, help="REFI-QDA Project.xsd to validate against (default: the built-in subset)")
+    p.add_argument("--schema", default=None, metavar="FILE",
+                   help="REFI-QDA Project.xsd to validate against (default: none; structural checks only)")
     p.add_argument("--convention", default="codepoints", choices=["codepoints", "utf16"],
                    help="how positions count: code points as the specification says, or UTF-16 units as NVivo "
                         "counts (default: %(default)s)")
@@ -91,6 +97,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        formatter_class=_FMT)
     _options.codebook(p)
     _options.out(p, "the .qdc file to write", required=True)
+    p.add_argument("--schema", default=None, metavar="FILE",
+                   help="REFI-QDA codebook .xsd to validate against (default: none; structural checks only)")
     p.set_defaults(func=run_export_qdc)
 
     p = sub.add_parser("import-qdpx", help="read a REFI-QDA project into codings", description=IMPORT_QDPX_HELP,
@@ -141,14 +149,14 @@ def run_export_qdpx(args: argparse.Namespace) -> int:
     report = export_qdpx(args.out, docs, codings, book, name=args.name, case_key=case_key, schema=args.schema,
                          convention=args.convention)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-    print(f"{report.path}: {counts}; positions in {report.convention}; valid against {report.schema}")
+    print(f"{report.path}: {counts}; positions in {report.convention}; {report.checked}")
     return 0
 
 
 def run_export_qdc(args: argparse.Namespace) -> int:
     """Export the codebook; print the count."""
-    report = export_qdc(args.out, load_codebook(args.codebook))
-    print(f"{report.path}: {report.counts['codes']} codes; valid against the {report.schema}")
+    report = export_qdc(args.out, load_codebook(args.codebook), schema=args.schema)
+    print(f"{report.path}: {report.counts['codes']} codes; {report.checked}")
     return 0
 
 

@@ -12,8 +12,9 @@ Export (:func:`export_qdpx`, :func:`export_qdc`)
     ``internal://<guid>.txt``) and every coded row of the codings table as a
     ``PlainTextSelection`` carrying one ``Coding`` per code. GUIDs are uuid5 of stable names,
     zip entries have fixed times and order and the XML carries no clock time, so the same input
-    always gives the same bytes. The XML is validated against a schema before the zip is
-    renamed into place.
+    always gives the same bytes. Before the zip is renamed into place the XML is validated
+    against the caller's schema when one is given, else checked for well-formedness and
+    casecoder's structural invariants (the report says which: no schema ships with casecoder).
 
 Import (:func:`import_qdpx`, :func:`import_qdc`)
     Liberal in what it reads (``Sources/`` or ``sources/``, any ``.qde`` name, a BOM, CRLF,
@@ -28,8 +29,8 @@ The package's rooms: :mod:`~casecoder.refi.export` (writing), :mod:`~casecoder.r
 (reading a project in named steps), :mod:`~casecoder.refi.reading` (the container, the XML,
 codes), :mod:`~casecoder.refi.positions` (the position conventions tools count in, detected
 and converted on import), :mod:`~casecoder.refi.model` (GUIDs and the result types) and
-:mod:`~casecoder.refi.schemas` (the XML schemas exports are validated against, as ``.xsd``
-files). The names below are loaded on first use (PEP 562).
+:mod:`~casecoder.refi.schemas` (an export checked against the caller's schema, else by
+casecoder's structural invariants). The names below are loaded on first use (PEP 562).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from typing import Any
 
 #: public name -> the module of this package that defines it
 _EXPORTS: dict[str, str] = {
-    "CODEBOOK_XSD": "schemas",
     "CONVENTIONS": "positions",
     "CodebookImport": "model",
     "Convention": "positions",
@@ -48,7 +48,7 @@ _EXPORTS: dict[str, str] = {
     "ImportIssue": "model",
     "ImportReport": "model",
     "ImportedCode": "model",
-    "PROJECT_SUBSET_XSD": "schemas",
+    "NO_SCHEMA": "schemas",
     "ProjectImport": "model",
     "ReadLimits": "reading",
     "export_qdc": "export",

@@ -5,8 +5,9 @@ cases (one per case, its attributes as variables, its documents as source refere
 document as a UTF-8 ``.txt`` source (no BOM, LF, referenced as ``internal://<guid>.txt``) and
 every coded row of the codings table as a ``PlainTextSelection`` carrying one ``Coding`` per
 code. GUIDs are uuid5 of stable names, zip entries have fixed times and order and the XML
-carries no clock time, so the same input always gives the same bytes. The XML is validated
-against a schema before the file is renamed into place.
+carries no clock time, so the same input always gives the same bytes. Before the file is
+renamed into place the XML is validated against the caller's schema, or, without one, checked
+for well-formedness and casecoder's structural invariants (:mod:`casecoder.refi.schemas`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..io import atomic_write_bytes
 from ..schema import validate_codings
 from .model import CASECODER_USER, CODEBOOK_NS, PROJECT_NS, ExportReport, _dedupe, _xml_safe, guid_for
 from .positions import _CONVENTION, Convention, _Text
-from .schemas import codebook_schema, project_schema, validate
+from .schemas import check_export, load_schema
 
 #: What export can write: its texts have LF line ends, so the CRLF variants would count alike.
 _EXPORT_CONVENTIONS = ("codepoints", "utf16")
@@ -155,8 +156,9 @@ def export_qdpx(
     case_key : str, default "council"
         The metadata key that names the case; it is not repeated as a case variable.
     schema : path, optional
-        The REFI-QDA ``Project.xsd`` to validate against; without it the built-in schema of
-        the exported subset (:data:`casecoder.refi.schemas.PROJECT_SUBSET_XSD`) is used.
+        The REFI-QDA ``Project.xsd`` to validate against. casecoder ships none: without it the
+        XML is checked for well-formedness and casecoder's structural invariants only, and the
+        report says so (``report.schema == ""``, ``report.checked``).
     convention : {"codepoints", "utf16"}, default "codepoints"
         How ``startPosition``/``endPosition`` count: Unicode code points, as the specification
         says, or UTF-16 code units, as NVivo counts (a character beyond U+FFFF, such as an
@@ -174,7 +176,8 @@ def export_qdpx(
     RefiError
         A coding on a document not given (E712), outside its text or quoting other text
         (E713), duplicate document ids (E714), an unknown convention (E735), a schema file not
-        found (E723), or the XML failing the schema (E722). Nothing is written.
+        found (E723), the XML failing the schema (E722) or, without one, casecoder's structural
+        checks (E715). Nothing is written.
 
     Examples
     --------
@@ -183,12 +186,9 @@ def export_qdpx(
     412
     """
     out_path = str(path)
-    if convention not in _EXPORT_CONVENTIONS:
-        raise RefiError(problem("E735", path=out_path, field="convention", found=convention,
-                                allowed=", ".join(_EXPORT_CONVENTIONS)))
+    _check_options(out_path, convention, schema)
     docs = sorted(documents, key=lambda d: d.id)
     coded, excluded = _checked_codings(out_path, docs, codings, codebook)
-    validator, schema_name = project_schema(schema, out_path)
     analysts = sorted(set(coded["analyst"]) | {CASECODER_USER})
     # the default stays "casecoder <version>" (byte-identical to earlier exports); a UTF-16
     # export says so, which import takes as its tie-break
@@ -197,12 +197,22 @@ def export_qdpx(
     var_type, cases = _add_cases(root, docs, case_key)
     entries, n_sel, n_cod = _add_sources(root, docs, coded, _CONVENTION[convention])
     xml = _serialise(root)
-    validate(xml, validator, path=out_path, element="project.qde")
+    schema_name, checked = check_export(xml, schema, path=out_path, element="project.qde")
     atomic_write_bytes(out_path, _zip([("project.qde", xml), *entries]))
     counts = {"users": len(analysts), "codes": len(list(codebook.codes)), "cases": len(cases),
               "variables": len(var_type), "sources": len(docs), "selections": n_sel, "codings": n_cod,
               "excluded_rows": excluded}
-    return ExportReport(path=out_path, schema=schema_name, counts=MappingProxyType(counts), convention=convention)
+    return ExportReport(path=out_path, schema=schema_name, counts=MappingProxyType(counts), convention=convention,
+                        checked=checked)
+
+
+def _check_options(out_path: str, convention: str, schema: str | os.PathLike[str] | None) -> None:
+    """E735 for an unknown convention; E723 for a schema file that is not there (before any work)."""
+    if convention not in _EXPORT_CONVENTIONS:
+        raise RefiError(problem("E735", path=out_path, field="convention", found=convention,
+                                allowed=", ".join(_EXPORT_CONVENTIONS)))
+    if schema is not None:
+        load_schema(schema, out_path)
 
 
 def _E(tag: str) -> str:
@@ -338,6 +348,8 @@ def _zip(entries: Sequence[tuple[str, bytes]]) -> bytes:
 def export_qdc(
     path: str | os.PathLike[str],
     codebook: Any,
+    *,
+    schema: str | os.PathLike[str] | None = None,
 ) -> ExportReport:
     """Write the codebook alone as a REFI-QDA codebook file (``.qdc``).
 
@@ -350,6 +362,10 @@ def export_qdc(
     path : path
         The ``.qdc`` file to write (atomically).
     codebook : Codebook
+    schema : path, optional
+        A REFI-QDA codebook schema (``.xsd``, namespace ``urn:QDA-XML:codebook:1.0``) to validate
+        against. casecoder ships none: without it the XML is checked for well-formedness and
+        casecoder's structural invariants only, and the report says so.
 
     Returns
     -------
@@ -358,17 +374,20 @@ def export_qdc(
     Raises
     ------
     RefiError
-        E724 if the codebook has no codes (the format requires one); E722 if the XML fails the
-        codebook schema of the specification. Nothing is written.
+        E724 if the codebook has no codes (the format requires one); E723 for a schema file that
+        is not there; E722 if the XML fails the schema given, E715 if (without one) it fails
+        casecoder's structural checks. Nothing is written.
     """
     out_path = str(path)
     if not list(codebook.codes):
         raise RefiError(problem("E724", path=out_path, field="codes"))
+    if schema is not None:
+        load_schema(schema, out_path)
     ET.register_namespace("", CODEBOOK_NS)
     root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": f"casecoder {__version__}"})
     root.append(_codes_tree(codebook, CODEBOOK_NS))
     xml = _serialise(root)
-    validate(xml, codebook_schema(), path=out_path, element="CodeBook")
+    schema_name, checked = check_export(xml, schema, path=out_path, element="CodeBook")
     atomic_write_bytes(out_path, xml)
-    return ExportReport(path=out_path, schema="built-in codebook schema (REFI-QDA 1.5, section 5.2)",
-                        counts=MappingProxyType({"codes": len(list(codebook.codes))}))
+    return ExportReport(path=out_path, schema=schema_name, counts=MappingProxyType({"codes": len(list(codebook.codes))}),
+                        checked=checked)

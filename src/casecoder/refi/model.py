@@ -205,19 +205,25 @@ class ExportReport:
     path : str
         The file written.
     schema : str
-        What the XML was validated against: the path of the XSD given, or ``built-in``.
+        The XSD file the XML was validated against; ``""`` when none was given (then the XML
+        was checked for well-formedness and casecoder's structural invariants only, not for
+        schema validity: see ``checked``).
     counts : Mapping[str, int]
         ``users``, ``codes``, ``cases``, ``variables``, ``sources``, ``selections``,
         ``codings``, and ``excluded_rows`` (rows with status ``excluded``, which are not
         codings and are not exported).
     convention : str
         How the positions count (``codepoints`` or ``utf16``); ``""`` for a codebook.
+    checked : str
+        What was checked, in words: ``valid against <schema>``, or
+        :data:`casecoder.refi.schemas.NO_SCHEMA`.
     """
 
     path: str
     schema: str
     counts: Mapping[str, int]
     convention: str = ""
+    checked: str = ""
 
 
 def guid_for(kind: str, *parts: str) -> str:
