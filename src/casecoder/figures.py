@@ -238,7 +238,7 @@ def plot_agreement_heatmap(
     Parameters
     ----------
     statistics : DataFrame
-        :func:`casecoder.agreement.agreement_statistics` (or ``Comparison.statistics``): its
+        :func:`casecoder.agreement.agreement_statistics` (or ``AnalystComparison.statistics``): its
         ``code`` rows give the first column; its ``pooled`` row the bottom row.
     pairwise : DataFrame, optional
         :func:`casecoder.agreement.pairwise_agreement`; adds one column per pair of analysts

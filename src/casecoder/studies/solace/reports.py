@@ -10,7 +10,7 @@ The flow is matrix -> comparison -> text:
 - :func:`audit_table` sets each published Appendix Two item beside the code it maps to and the
   transcript sentence that supports it, or ``not found``;
 - :func:`compare_to_targets` checks a presence matrix and the key actions against the report's
-  targets (:mod:`casecoder.studies.solace.targets`) and returns a :class:`Comparison`;
+  targets (:mod:`casecoder.studies.solace.targets`) and returns a :class:`TargetComparison`;
 - :func:`reproduction_markdown` writes that comparison, with and without the analyst's
   overrides, as ``REPRODUCTION.md``.
 
@@ -37,9 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CellDifference",
     "CodeResult",
-    "Comparison",
     "CouncilResult",
     "NOT_FOUND",
+    "TargetComparison",
     "appendix_two_html",
     "appendix_two_markdown",
     "audit_html",
@@ -419,7 +419,7 @@ class CellDifference:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class TargetComparison:
     """The reproduction against every published figure."""
 
     codes: tuple[CodeResult, ...]
@@ -457,7 +457,7 @@ def compare_to_targets(
     key: pd.DataFrame,
     targets: ReportTargets,
     labels: Codebook | Mapping[str, str],
-) -> Comparison:
+) -> TargetComparison:
     """Check a reproduction against the report's figures.
 
     Parameters
@@ -472,7 +472,7 @@ def compare_to_targets(
 
     Returns
     -------
-    Comparison
+    TargetComparison
     """
     lab = _labels(labels)
     councils = list(targets.council_ids)
@@ -511,7 +511,7 @@ def compare_to_targets(
             r = int(pres.at[c, code] > 0) if code in pres.columns else 0
             if r != int(reference.at[c, code]):
                 cells.append(CellDifference(c, code, r, int(reference.at[c, code]), basis.get(c, "")))
-    return Comparison(tuple(code_results), tuple(council_results), tuple(cells), reference.size)
+    return TargetComparison(tuple(code_results), tuple(council_results), tuple(cells), reference.size)
 
 
 def override_summary(
@@ -562,7 +562,7 @@ def _names(ids: Sequence[str], names: Mapping[str, str]) -> str:
     return ", ".join(names.get(i, i) for i in ids) or "—"
 
 
-def _comparison_lines(cmp: Comparison, targets: ReportTargets, *, heading: str, detail: bool) -> list[str]:
+def _comparison_lines(cmp: TargetComparison, targets: ReportTargets, *, heading: str, detail: bool) -> list[str]:
     names = targets.council_names
     n_codes, n_councils = len(cmp.codes), len(cmp.councils)
     lines = [
@@ -610,7 +610,7 @@ def _comparison_lines(cmp: Comparison, targets: ReportTargets, *, heading: str, 
     return lines
 
 
-def _overrides_lines(final: Comparison, patterns_alone: Comparison, overrides: pd.DataFrame,
+def _overrides_lines(final: TargetComparison, patterns_alone: TargetComparison, overrides: pd.DataFrame,
                      override_files: Sequence[str]) -> list[str]:
     """The report's section on what the overrides changed: entries and codings per code, and
     the counts that moved."""
@@ -643,8 +643,8 @@ def _overrides_lines(final: Comparison, patterns_alone: Comparison, overrides: p
 
 
 def reproduction_markdown(
-    final: Comparison,
-    patterns_alone: Comparison,
+    final: TargetComparison,
+    patterns_alone: TargetComparison,
     targets: ReportTargets,
     *,
     overrides: pd.DataFrame,
@@ -657,9 +657,9 @@ def reproduction_markdown(
 
     Parameters
     ----------
-    final : Comparison
+    final : TargetComparison
         The figures with the analysts' overrides applied.
-    patterns_alone : Comparison
+    patterns_alone : TargetComparison
         The same figures from the codebook's patterns alone.
     targets : ReportTargets
     overrides : DataFrame

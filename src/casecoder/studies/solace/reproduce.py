@@ -46,7 +46,7 @@ from ...provenance import corpus_notices, read_turn_kinds
 from ...review import build_review
 from . import CODEBOOK, OVERRIDES, PROVENANCE, TARGETS, TRANSCRIPTS
 from .reports import (
-    Comparison,
+    TargetComparison,
     appendix_two_html,
     appendix_two_markdown,
     audit_html,
@@ -144,7 +144,7 @@ class StudyRun:
         The codings with the overrides applied.
     overrides : DataFrame
         :func:`casecoder.studies.solace.reports.override_summary` of ``codings``.
-    final, patterns_alone : Comparison
+    final, patterns_alone : TargetComparison
         The published figures against the reproduction, with and without overrides.
     """
 
@@ -156,8 +156,8 @@ class StudyRun:
     auto: pd.DataFrame
     codings: pd.DataFrame
     overrides: pd.DataFrame
-    final: Comparison
-    patterns_alone: Comparison
+    final: TargetComparison
+    patterns_alone: TargetComparison
 
 
 def _key_section(codebook: Codebook, documents: Sequence[Document]) -> str:
@@ -173,7 +173,7 @@ def _key_section(codebook: Codebook, documents: Sequence[Document]) -> str:
     return section
 
 
-def _compare(codings: pd.DataFrame, codebook: Codebook, targets: ReportTargets, section: str) -> Comparison:
+def _compare(codings: pd.DataFrame, codebook: Codebook, targets: ReportTargets, section: str) -> TargetComparison:
     cases = list(targets.council_ids)
     presence = code_matrix(codings, codebook, cases=cases, value="presence")
     key = key_actions(codings, codebook, cases=cases, section=section)
@@ -228,7 +228,7 @@ class ReproductionResult:
         The output folder.
     files : tuple of str
         The files written, relative to ``out``, sorted.
-    final, patterns_alone : Comparison
+    final, patterns_alone : TargetComparison
         With and without the overrides.
     overrides : DataFrame
         Overrides by code: entries and codings, added and removed.
@@ -236,8 +236,8 @@ class ReproductionResult:
 
     out: Path
     files: tuple[str, ...]
-    final: Comparison
-    patterns_alone: Comparison
+    final: TargetComparison
+    patterns_alone: TargetComparison
     overrides: pd.DataFrame
 
     @property
