@@ -56,13 +56,11 @@ def run(units: Path, gold_path: Path, codebook: Path, k: int, min_precision: flo
     from casecoder.coder import code_documents
     from casecoder.evaluate import evaluate, read_units
     from casecoder.mining import suggest_rules, with_candidates
-    from casecoder.evaluate import locate_gold
+    from casecoder.sources import load_codings
 
     book = load_codebook(codebook)
     docs, gold = read_units(units, gold_path, codebook=book)
-    loc = locate_gold(gold, docs, codes=book.ids)
-    analyst = pd.DataFrame({"document": loc["document"], "case": loc["case"], "start": loc["start"],
-                            "end": loc["end"], "code": loc["code"], "analyst": gold_path.stem})
+    analyst = load_codings([gold_path], docs, codebook=book)[0].codings
     fold = {d.id: fold_of(d.metadata["source"], k) for d in docs}
     plain, mined, lines = [], [], []
     for f in range(k):

@@ -138,7 +138,6 @@ MESSAGES: dict[str, str] = {
     # rules mined from an analysts' coding (casecoder.mining)
     "E481": "unknown {option} '{value}'; choose one of: {choices}",
     "E482": "'{field}' must be {expected}, found {found}",
-    "E483": "{path} holds the coding of {count} analysts ({analysts}); mine from one: pass --analyst NAME",
     # rule evidence and codebook diffs
     "E470": "document '{document}' is given twice ({first} and {second}); every transcript or unit id must be unique",
     "E471": "unknown order '{sort}'; choose one of: {choices}",

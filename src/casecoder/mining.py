@@ -43,10 +43,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,8 +60,9 @@ from .agreement.units import span_units, units_table
 from .codebook import Code, Codebook, TokenPattern
 from .coder import code_documents, compile_codebook
 from .errors import EvaluationError, problem
+from .io import atomic_write_text
 from .nlp import get_nlp, lemma
-from .schema import validate_codings
+from .schema import csv_safe_frame, validate_codings
 from .segments import sentences
 from .transcripts import Document
 
@@ -69,6 +72,7 @@ __all__ = [
     "suggest_rules",
     "suggestions_yaml",
     "with_candidates",
+    "write_suggestions",
 ]
 
 #: The units a coding is counted on: sentences, or whole turns (one unit of a set of units).
@@ -80,6 +84,16 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "support_documents", "added_fp", "added_precision", "recall_gain", "selected",
     "example_1", "example_2", "example_3",
 )
+
+_INT = ("words", "hits", "tp", "fp", "support_units", "support_documents", "added_fp")
+_FLOAT = ("precision", "added_precision", "recall_gain")
+
+
+def _empty() -> pd.DataFrame:
+    """A table of no candidates, with the columns and dtypes of a full one."""
+    dtype = {**{c: "int64" for c in _INT}, **{c: "float64" for c in _FLOAT}, "selected": "bool"}
+    return pd.DataFrame({c: pd.Series(dtype=dtype.get(c, object)) for c in CANDIDATE_COLUMNS})
+
 
 #: The longest phrase proposed, in words.
 MAX_WORDS = 4
@@ -394,7 +408,7 @@ def suggest_rules(
     sents = _sentences(docs, units, level)
     cands = _candidates(_found(sents, target, window), min_documents, window)
     if not cands:
-        return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
+        return _empty()
     trial = _trial_codebook(codebook, cands)
     hits = _unit_hits(code_documents(docs, compile_codebook(trial)), units, level)
     groups = units["documents"].astype(str).map({d.id: _group_of(d) for d in docs}).tolist()
@@ -403,6 +417,8 @@ def suggest_rules(
         row = _evidence(c, hits.get(f"m{i}", {}), set(analysts.get(c.code, {})), set(caught.get(c.code, {})), groups)
         if row["support_units"] >= 1 and row["support_documents"] >= min_documents:
             rows.append({**row, "_added": frozenset(set(hits.get(f"m{i}", {})) & set(analysts.get(c.code, {})))})
+    if not rows:
+        return _empty()
     table = pd.DataFrame(rows, columns=[*CANDIDATE_COLUMNS, "_added"])
     return _select(table, codebook, min_precision)
 
@@ -583,3 +599,36 @@ def _entry(r: Mapping[str, Any]) -> list[str]:
 def _flow_pattern(pattern: str) -> str:
     """A token pattern as codebook.yaml writes one: JSON, keys quoted."""
     return json.dumps(json.loads(pattern), ensure_ascii=False)
+
+
+def write_suggestions(
+    candidates: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    codebook: Codebook | None = None,
+    *,
+    header: str = "",
+) -> list[Path]:
+    """Write ``candidates.csv`` (every candidate that passed the guards) and
+    ``suggested_rules.yaml`` (the selected ones, :func:`suggestions_yaml`) into ``out_dir``.
+
+    Each file is written atomically; floats are rounded to 6 places, so the same inputs give
+    byte-identical files. Text cells of the CSV a spreadsheet would run are guarded.
+
+    Returns
+    -------
+    list of Path
+        The two files, CSV first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = write_suggestions(pd.DataFrame(columns=list(CANDIDATE_COLUMNS)), tempfile.mkdtemp())
+    >>> [p.name for p in paths]
+    ['candidates.csv', 'suggested_rules.yaml']
+    """
+    d = Path(out_dir)
+    csv_path = atomic_write_text(d / "candidates.csv", csv_safe_frame(candidates).to_csv(
+        index=False, lineterminator="\n", float_format="%.6f"))
+    chosen = candidates[candidates["selected"].astype(bool)]
+    yaml_path = atomic_write_text(d / "suggested_rules.yaml", suggestions_yaml(chosen, codebook, header=header))
+    return [csv_path, yaml_path]

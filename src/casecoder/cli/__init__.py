@@ -35,6 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "review",
     "evaluate",
     "rules",
+    "suggest_rules",
     "codebook_diff",
     "compare",
     "reconcile",
