@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casecoder.nlp import forms_of, get_nlp, lemma, lemma_table
+import spacy
+
+from casecoder.nlp import ChunkCachedTokenizer, forms_of, get_nlp, lemma, lemma_table
 
 
 @pytest.mark.parametrize("form, expected", [
@@ -56,3 +58,44 @@ def test_nlp_forms_of_inverts_lemma(target: str) -> None:
 @given(st.sampled_from(sorted(lemma_table())[::11]))
 def test_nlp_every_form_is_found_from_its_lemma(form: str) -> None:
     assert form.lower() in forms_of(lemma(form))
+
+
+# Chunks that exercise the tokenizer's special cases (contractions, abbreviations, emoticons),
+# its prefixes, suffixes and infixes, URLs, and non-ASCII text, joined by every kind of white space.
+_CHUNKS = ["don't", "Don’t", "we've", "I'm", "can't,", "(won't)", "e.g.", "Mr.", "U.K.", "a.m.", ":)", "<3",
+           "partners,", "co-design", "“risk”", "résumé", "Zürich's", "10km", "£5m", "well-being.", "—",
+           "https://example.org/a?b=1", "it's", "'s", "n't", "...", "?!", "council’s", "🙂", "we", "the"]
+
+
+# Built once (a pipeline takes a while to build): the tokenizer a cached one wraps, and a
+# separate one whose tokens are the reference.
+_WRAPPED = spacy.blank("en").tokenizer
+_REFERENCE = spacy.blank("en").tokenizer
+
+
+def _tokens(doc) -> list[tuple[str, int, int, bool]]:
+    return [(t.text, t.idx, t.lower, t.is_space) for t in doc]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(_CHUNKS), st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", ""])),
+                         max_size=12), min_size=1, max_size=6))
+def test_nlp_chunk_cached_tokenizer_gives_the_tokenizers_own_tokens(texts) -> None:
+    # One cached tokenizer across several texts (its cache carries over, as in a run), each
+    # text compared with the plain tokenizer of another pipeline.
+    cached = ChunkCachedTokenizer(_WRAPPED)
+    for parts in texts:
+        text = "".join(chunk + space for chunk, space in parts)
+        assert _tokens(cached(text)) == _tokens(_REFERENCE(text))
+
+
+@pytest.mark.parametrize("limit", [2])
+def test_nlp_chunk_cached_tokenizer_stops_at_the_cache_size(limit: int) -> None:
+    tokenizer = spacy.blank("en").tokenizer
+    tokenizer.max_cache_size = limit
+    cached = ChunkCachedTokenizer(tokenizer)
+    cached("We don't wait; residents decide.")
+    assert len(cached.seen) == 5   # the first text's chunks are all taken
+    doc = cached("Partners listen.")
+    assert len(cached.seen) == 5   # past the limit, nothing more is kept
+    assert [t.text for t in doc] == ["Partners", "listen", "."]

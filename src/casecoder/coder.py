@@ -52,7 +52,7 @@ from .codebook import Codebook, load_codebook
 from .compiler import _ONE, _STAR, _WILDCARD, Coder, Step, _as_coder, _Rule, compile_codebook
 from .errors import CasecoderError, CoderError, Problem, TranscriptError, problem
 from .io import atomic_path
-from .nlp import get_nlp
+from .nlp import ChunkCachedTokenizer, get_nlp
 from .schema import CODINGS_COLUMNS, csv_safe_rows, normalise_codings
 from .segments import split_sentences
 from .transcripts import (CASES_FILE, DEFAULT_CASE_KEY, Document, Turn, find_transcripts, load_cases, read_document,
@@ -379,21 +379,23 @@ def _each_rule(matches: Sequence[tuple[int, int, int, str]], vetoes: Sequence[tu
 # running: one process or a pool of workers over batches of documents
 
 _WORKER_CODER: Coder | None = None
+#: The tokenizer of this run (one per worker process): its set of chunks seen lives as long as
+#: the run, so that each chunk is put in spaCy's cache once (see :class:`ChunkCachedTokenizer`).
+_WORKER_TOKENIZER: ChunkCachedTokenizer | None = None
 
 
 def _init_worker(coder: Coder) -> None:
-    global _WORKER_CODER
+    global _WORKER_CODER, _WORKER_TOKENIZER
     _WORKER_CODER = coder
-    get_nlp()
+    _WORKER_TOKENIZER = ChunkCachedTokenizer(get_nlp().tokenizer)
     # The pipeline, the lemma table and the coder live as long as the worker: keep the
     # garbage collector from scanning them again and again.
     gc.freeze()
 
 
 def _code_batch(batch: Sequence[Document]) -> list[tuple[Any, ...]]:
-    assert _WORKER_CODER is not None
-    make_doc = get_nlp().tokenizer
-    return _code_documents(batch, _WORKER_CODER, make_doc)
+    assert _WORKER_CODER is not None and _WORKER_TOKENIZER is not None
+    return _code_documents(batch, _WORKER_CODER, _WORKER_TOKENIZER)
 
 
 def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]], tuple[str, ...]]]
@@ -402,8 +404,8 @@ def _read_and_code_batch(batch: Sequence[tuple[str, str, Mapping[str, Mapping[st
     (exceptions do not pickle well) and the readable files are still coded, so one run lists
     every bad file of the corpus, not the first. Warnings (a file decoded as cp1252) come back
     too: a worker process cannot show them in the parent's format."""
-    assert _WORKER_CODER is not None
-    make_doc = get_nlp().tokenizer
+    assert _WORKER_CODER is not None and _WORKER_TOKENIZER is not None
+    make_doc = _WORKER_TOKENIZER
     documents = []
     problems: list[Problem] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -453,14 +455,14 @@ def _pool(coder: Coder, jobs: int) -> Any:
 def _map(coder: Coder, func: Callable[[Any], Any], tasks: Iterable[Any], jobs: int) -> Iterator[Any]:
     """Apply ``func`` to each task, in order, in this process or in ``jobs`` workers."""
     if jobs == 1:
-        global _WORKER_CODER
-        previous = _WORKER_CODER
-        _WORKER_CODER = coder
+        global _WORKER_CODER, _WORKER_TOKENIZER
+        previous = _WORKER_CODER, _WORKER_TOKENIZER
+        _WORKER_CODER, _WORKER_TOKENIZER = coder, ChunkCachedTokenizer(get_nlp().tokenizer)
         try:
             for task in tasks:
                 yield func(task)
         finally:
-            _WORKER_CODER = previous
+            _WORKER_CODER, _WORKER_TOKENIZER = previous
         return
     pool = _pool(coder, jobs)
     try:
