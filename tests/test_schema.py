@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from casecoder.codebook import parse_codebook
 from casecoder.errors import CodingsError
-from casecoder.schema import CODINGS_COLUMNS, empty_codings, read_codings, validate_codings, write_codings
+from casecoder.io import spreadsheet_safe
+from casecoder.schema import CODINGS_COLUMNS, csv_safe_rows, empty_codings, read_codings, validate_codings, write_codings
 
 BOOK = parse_codebook("codes:\n  - id: partnerships\n    label: P\n  - id: considered_risk\n    label: R\n")
 
@@ -80,3 +83,17 @@ def test_schema_read_errors(tmp_path):
 
 def test_schema_empty_table_has_all_columns():
     assert tuple(empty_codings().columns) == CODINGS_COLUMNS and empty_codings().empty
+
+
+_CELLS = st.one_of(st.integers(-3, 3), st.sampled_from(["", "doc", "=1+2", "+44", "-x", "@a", "\tx", "\rx", "'=x",
+                                                        "'quoted", "a\x00=b", "résumé", "x-y"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=3, max_size=3).map(tuple), max_size=6),
+       st.lists(_CELLS, max_size=4).map(tuple))
+def test_schema_csv_safe_rows_guards_each_cell_as_spreadsheet_safe_does(rows, odd) -> None:
+    # Columns of text, of numbers or of both; with and without a row of another length.
+    for table in (rows, rows + [odd]):
+        expected = [tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in row) for row in table]
+        assert csv_safe_rows(table) == expected

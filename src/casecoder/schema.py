@@ -32,6 +32,7 @@ note      str    the override's note, if any
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -207,6 +208,33 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_GUARD_AFTER_NUL = re.compile("\x00[" + re.escape("".join(_GUARD_FIRST)) + "]")
+
+
+def _may_need_guard(rows: list[tuple[object, ...]]) -> bool:
+    """False when no text cell of ``rows`` starts with a character :data:`_GUARD_FIRST` names.
+
+    A column at a time, in C (``zip``, ``str.join``, one regular expression search): a
+    codings chunk has a few hundred thousand cells, and a Python test per cell was a tenth
+    of the coder's time. Anything unusual (a column of mixed types, rows of unequal length)
+    answers True, and the caller then checks every cell.
+    """
+    if len({len(row) for row in rows}) > 1:
+        return True
+    for column in zip(*rows):
+        if not isinstance(column[0], str):
+            if str in set(map(type, column)):
+                return True
+            continue
+        try:
+            joined = "\x00" + "\x00".join(column)  # type: ignore[arg-type]
+        except TypeError:  # not every cell is text
+            return True
+        if _GUARD_AFTER_NUL.search(joined):
+            return True
+    return False
+
+
 def csv_safe_rows(rows: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
     """Rows of a codings table with their text cells made spreadsheet-safe (see above).
 
@@ -214,7 +242,12 @@ def csv_safe_rows(rows: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]
     --------
     >>> csv_safe_rows([("doc", "+44 1234", 3)])
     [('doc', "'+44 1234", 3)]
+    >>> csv_safe_rows([("doc", "we went door to door", 3), ("doc", "x", -1)])
+    [('doc', 'we went door to door', 3), ('doc', 'x', -1)]
     """
+    rows = list(rows)
+    if not _may_need_guard(rows):
+        return rows
     out = []
     for row in rows:
         if any(isinstance(v, str) and v.startswith(_GUARD_FIRST) for v in row):
