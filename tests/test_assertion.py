@@ -92,6 +92,26 @@ def outcome(text: str, code: str) -> str:
     ("I asked the head of partnerships for the figures.", "partnerships", "mention"),
     ("We built a partnership with the hospital, and our team runs it.", "partnerships", "coded"),
     ("We formed a team of partners from health and housing.", "partnerships", "coded"),
+    # a contrast sets aside what follows "rather than" / "instead of" / "as opposed to" in its clause
+    ("Managers still opt for a restructure rather than a joint venture.", "partnerships", "contrasted"),
+    ("Instead of a joint venture, they signed a contract.", "partnerships", "contrasted"),
+    ("They kept the old model, as opposed to a joint venture.", "partnerships", "contrasted"),
+    ("We chose a joint venture rather than a contract.", "partnerships", "coded"),
+    ("Instead of a contract, we set up a joint venture.", "partnerships", "coded"),
+    ("What we did instead was a joint venture with the trust.", "partnerships", "coded"),
+    # a percentage in the clause: a statistic, not an action
+    ("Recycling rose to sixty per cent, thanks to our joint venture with the trust.", "partnerships", "statistic"),
+    ("Ninety percent of staff said we involve residents well.", "involve_residents", "statistic"),
+    ("Our costs fell 12% once we involve residents in design.", "involve_residents", "statistic"),
+    ("We set up a joint venture with the trust, and costs fell.", "partnerships", "coded"),
+    # a report whose verb comes later, before "that"
+    ("The inquiry into the failures at the trust found that a joint venture had worked well.", "partnerships", "reported"),
+    ("The inquiry was clear and we set up a joint venture.", "partnerships", "coded"),
+    # "not long ago" is a time, not a negation
+    ("Not long ago we set up a joint venture with the trust.", "partnerships", "coded"),
+    ("Not once did we set up a joint venture.", "partnerships", "negated"),
+    # a review names a document
+    ("I read the partnership review last week.", "partnerships", "mention"),
 ])
 def test_assertion_reasons(text, code, expected):
     assert outcome(text, code) == expected
@@ -101,7 +121,9 @@ def test_every_reason_is_documented_and_given():
     seen = {outcome(t, c) for t, c in [
         ("We never take risks.", "considered_risk"), ("Do you take risks?", "considered_risk"),
         ("We could have taken risks.", "considered_risk"), ("We fear to take risks.", "considered_risk"),
-        ("Studies show councils take risks.", "considered_risk"), ("Partners were there.", "partnerships")]}
+        ("Studies show councils take risks.", "considered_risk"), ("Partners were there.", "partnerships"),
+        ("They cut costs rather than take risks.", "considered_risk"),
+        ("Half the staff, 50%, take risks.", "considered_risk")]}
     assert seen == set(REASONS)
 
 

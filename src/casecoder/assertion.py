@@ -11,13 +11,20 @@ reason             the match is set aside when ...
 ``negated``        a negator stands before it in its clause ("we haven't invested in"), or an
                    auxiliary + "not"/"never" follows it ("culture isn't ..."); see below
 ``question``       its sentence holds a question mark ("would a shared vision help?")
+``contrasted``     it is what a contrast sets aside: it follows "rather than", "instead of" or "as
+                   opposed to" in its clause ("people grab for restructures rather than shifting
+                   the culture"); what the speaker chose instead is not affected
 ``hypothetical``   a conditional or hypothetical word stands before it in its clause ("if we
                    involved residents", "we could set up", "whether to partner")
 ``barrier``        a word of fear, lack or resistance stands in its clause ("frightened of any
                    risk", "a lack of partnership working", "struggle to recruit", "resistance to
                    agile") and nothing overcomes it ("we tackled the barriers", "not afraid")
 ``reported``       what research, a report or many organisations say or do, not the speaker's
-                   own organisation ("research shows that ...", "many councils have ...")
+                   own organisation ("research shows that ...", "the inquiry into the failures
+                   found that ...", "many councils have ...")
+``statistic``      its clause (commas do not end it) gives a percentage ("ninety per cent of
+                   staff say they feel listened to", "up 12% thanks to our partnership"): a
+                   figure reported, not an action taken
 ``mention``        a rule the codebook marks as a *mention* (a word that names a topic, an
                    organisation or a job title: "partners", "technology", "middle managers")
                    and no verb of doing, recommending or valuing stands near it in its clause,
@@ -56,7 +63,8 @@ __all__ = [
 ]
 
 #: Every reason this module gives, in the order they are checked (the first that applies wins).
-REASONS: tuple[str, ...] = ("negated", "question", "hypothetical", "barrier", "reported", "mention")
+REASONS: tuple[str, ...] = ("negated", "question", "contrasted", "hypothetical", "barrier", "reported", "statistic",
+                            "mention")
 
 #: Words that negate what follows them in their clause ("we haven't invested", "no culture of").
 #: ``n't`` is spaCy's token for the ending of "haven't", "don't", "can't"; "cannot" is split
@@ -68,6 +76,13 @@ NEGATORS: tuple[str, ...] = (
 #: A negator directly followed by one of these does not negate: "not only", "not just",
 #: "no doubt", "not least", "no less".
 NEGATION_CANCELLERS: tuple[str, ...] = ("only", "just", "doubt", "least", "less")
+#: "not long ago", "not long after": a negator, "long", then one of these is a time, not a negation.
+NOT_LONG_TIME: tuple[str, ...] = ("ago", "after", "before", "since")
+#: Contrasts that set aside what follows them in the clause: "rather than X", "instead of X",
+#: "as opposed to X" (the first word, then the second).
+CONTRASTS: tuple[tuple[str, str], ...] = (("rather", "than"), ("instead", "of"), ("opposed", "to"))
+#: A percentage: "per cent", "percent", "%" in the match's clause makes it a statistic.
+PERCENT: tuple[str, ...] = ("%", "percent", "per cent")
 #: Tokens that end a clause: a negator before them does not reach a match after them.
 BOUNDARY_PUNCT: tuple[str, ...] = (",", ";", ":", "(", ")", "[", "]", "—", "–", "--", "...", "…", "!", "?")
 BOUNDARY_WORDS: tuple[str, ...] = (
@@ -120,7 +135,8 @@ WORD_LISTS: dict[str, tuple[str, ...]] = {
     "reporter": (
         "research", "study", "survey", "report", "evidence", "figure", "data", "statistic",
         "standard", "guidance", "literature", "analysis", "poll", "review", "government",
-        "minister", "commentator", "academic", "expert", "article", "paper", "inspector",
+        "minister", "commentator", "academic", "expert", "article", "paper", "inspector", "inquiry",
+        "investigation", "evaluation",
     ),
     # Verbs of reporting (lemmas).
     "report_verb": (
@@ -144,7 +160,7 @@ WORD_LISTS: dict[str, tuple[str, ...]] = {
     "title_noun": (
         "team", "unit", "manager", "officer", "director", "directorate", "department", "head",
         "coordinator", "co-ordinator", "adviser", "advisor", "specialist", "manual", "handbook",
-        "toolkit", "template", "newsletter", "bulletin",
+        "toolkit", "template", "newsletter", "bulletin", "review",
     ),
     # An action frame for a mention: a verb of doing, recommending or valuing near the
     # mention in its clause (lemmas).
@@ -173,8 +189,10 @@ TITLE_OF: tuple[str, ...] = ("head", "director", "manager", "officer", "director
 LEMMA_LISTS: frozenset[str] = frozenset({"advice", "barrier", "overcome", "reporter", "report_verb", "frame",
                                          "title_noun"})
 #: How far a reporter may stand before its verb ("the latest research shows": 1 token apart),
+#: or before a verb followed by "that" ("the inquiry into the failures found that": 6 apart),
 #: a barrier's overcoming word before it, and an action frame from a mention, in tokens.
 REPORT_GAP = 3
+REPORT_THAT_GAP = 8
 OVERCOME_GAP = 3
 FRAME_BEFORE = 20
 FRAME_AFTER = 12
@@ -210,6 +228,11 @@ class Assertion:
     recommend: frozenset[int]
     of: int
     title_of: frozenset[int]
+    that: int = 0
+    not_long: tuple[int, frozenset[int]] = (0, frozenset())
+    contrasts: Mapping[int, int] = field(default_factory=dict)
+    percent: frozenset[int] = frozenset()
+    per_cent: tuple[int, int] = (0, 0)
     # The words whose presence in a sentence makes each check worth running (:meth:`cues`).
     _any_cue: frozenset[int] = frozenset()
     _cue_bits: Mapping[int, int] = field(default_factory=dict)
@@ -260,16 +283,17 @@ class Assertion:
                 return False
             if h in self.negators:
                 nxt = lower[q + 1] if q + 1 < n else 0
-                if nxt not in self.cancellers and not (nxt in barrier and q + 1 < start):
+                if nxt not in self.cancellers and not (nxt in barrier and q + 1 < start) and not (
+                        nxt == self.not_long[0] and q + 2 < n and lower[q + 2] in self.not_long[1]):
                     return True
             q -= 1
         return False
 
     def cues(self, lower: Sequence[int]) -> int:
         """Which kinds of cue a sentence holds at all, as bits: 1 negation, 2 question, 4
-        hypothetical, 8 barrier, 16 report. Computed once per sentence, so that :meth:`judge`
-        scans a clause only for the kinds present; most sentences have none, which one
-        C-level set test finds."""
+        hypothetical, 8 barrier, 16 report, 32 contrast, 64 percentage. Computed once per
+        sentence, so that :meth:`judge` scans a clause only for the kinds present; most
+        sentences have none, which one C-level set test finds."""
         if self._any_cue.isdisjoint(lower):
             return 0
         bits = 0
@@ -330,7 +354,9 @@ class Assertion:
             return "negated"
         if bits & 2:
             return "question"
-        if not (bits & 28 or mention):
+        if bits & 32 and self._contrasted(lower, start):
+            return "contrasted"
+        if not (bits & 92 or mention):
             return ""
         a, b = self.clause(lower, start, end)
         if bits & 4 and self._hypothetical(lower, a, start):
@@ -339,9 +365,32 @@ class Assertion:
             return "barrier"
         if bits & 16 and self._reported(lower, a, start):
             return "reported"
+        if bits & 64 and self._statistic(lower, start, end):
+            return "statistic"
         if mention and (self._titled(lower, start, end) or not self._framed(lower, start, end)):
             return "mention"
         return ""
+
+    def _contrasted(self, lower: Sequence[int], start: int) -> bool:
+        # Back from the match to its clause's start: "rather than" / "instead of" / "as opposed
+        # to" sets aside what follows it. ("instead" ends a clause when "of" does not follow it:
+        # "what we did instead was ...".)
+        contrasts = self.contrasts
+        q = start - 1
+        while q >= 1:
+            h = lower[q]
+            if contrasts.get(h) == lower[q - 1]:
+                return True
+            if h in self.boundaries or (h in self.conjunctions and lower[q + 1] in self.subjects):
+                return False
+            q -= 1
+        return False
+
+    def _statistic(self, lower: Sequence[int], start: int, end: int) -> bool:
+        a, b = self.clause(lower, start, end, commas=False)
+        per, cent = self.per_cent
+        return any(lower[q] in self.percent or (lower[q] == per and q + 1 < b and lower[q + 1] == cent)
+                   for q in range(a, b))
 
     def _hypothetical(self, lower: Sequence[int], a: int, start: int) -> bool:
         w = self.words
@@ -370,8 +419,12 @@ class Assertion:
         reporter, verb = w["reporter"], w["report_verb"]
         # "research shows ...", anywhere before the match in the sentence ("that" does not
         # end a clause, and a report's content often runs over commas).
+        that = self.that
         for q in range(0, start):
-            if lower[q] in reporter and any(lower[k] in verb for k in range(q + 1, min(q + 1 + REPORT_GAP, start))):
+            if lower[q] in reporter and (
+                    any(lower[k] in verb for k in range(q + 1, min(q + 1 + REPORT_GAP, start))) or
+                    any(lower[k] in verb and lower[k + 1] == that
+                        for k in range(q + 1, min(q + 1 + REPORT_THAT_GAP, start - 1)))):
                 return not any(lower[k] in self.recommend for k in range(q + 1, start))
         # "many councils have ...": a generic subject in the match's clause, with no first
         # person between it and the match.
@@ -434,8 +487,12 @@ def compile_assertion(settings: Mapping[str, Any] | None = None) -> Assertion:
 
     words = {name: _hashes(words, lemmas=name in LEMMA_LISTS) for name, words in chosen.items()}
     negators, post_negators = hashed(NEGATORS), hashed(POST_NEGATORS)
+    contrasts = {int(get_string_id(second)): int(get_string_id(first)) for first, second in CONTRASTS}
+    percent = hashed(p for p in PERCENT if " " not in p)
+    per_cent = tuple(int(get_string_id(w)) for w in "per cent".split())
     cue_sets = (negators | post_negators, words["question"], words["hypothetical"] | words["counterfactual"],
-                words["barrier"], words["reporter"] | words["quantifier"])
+                words["barrier"], words["reporter"] | words["quantifier"], hashed(f for f, _ in CONTRASTS),
+                percent | {per_cent[1]})
     cue_bits: dict[int, int] = {}
     for i, cue_set in enumerate(cue_sets):
         for h in cue_set:
@@ -457,4 +514,9 @@ def compile_assertion(settings: Mapping[str, Any] | None = None) -> Assertion:
         recommend=hashed(RECOMMENDING),
         of=int(get_string_id("of")),
         title_of=_hashes(TITLE_OF, lemmas=True),
+        that=int(get_string_id("that")),
+        not_long=(int(get_string_id("long")), hashed(NOT_LONG_TIME)),
+        contrasts=contrasts,
+        percent=percent,
+        per_cent=(per_cent[0], per_cent[1]),
     )
