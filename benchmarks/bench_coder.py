@@ -113,7 +113,7 @@ def child(args: argparse.Namespace) -> None:
     get_nlp()
     base = peak_rss_mb()
     t, c = time.perf_counter(), time.process_time()
-    code_corpus([args.corpus], coder, args.out, jobs=args.jobs, progress=False)
+    code_corpus([args.corpus], coder, args.out, jobs=args.jobs)
     dt, dc = time.perf_counter() - t, time.process_time() - c
     print(json.dumps({"seconds": dt, "cpu": dc, "peak_mb": peak_rss_mb(), "loaded_mb": base}))
 

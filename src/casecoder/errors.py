@@ -101,6 +101,7 @@ MESSAGES: dict[str, str] = {
     "E306": "--jobs must be a positive whole number, found {found}",
     "E307": "the phrase has no words to match",
     "E308": "unsupported output format '{suffix}'; use .csv or .parquet",
+    "E309": "progress must be a function called as progress(done, total), or None, found {found}",
     # --- E40x-E44x overrides ----------------------------------------------------------------
     "E401": "overrides file not found: {path}",
     "E402": "overrides file is not valid YAML: {error}",

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .codebook import Codebook, load_codebook
-from .coder import Coder, code_corpus, code_documents, compile_codebook
+from .coder import Coder, Progress, code_corpus, code_documents, compile_codebook
 from .errors import CasecoderError, CoderError, Problem, problem
 from .overrides import Overrides, apply_overrides, load_overrides
 from .schema import write_codings
@@ -142,7 +142,7 @@ def code_and_override(
     *,
     jobs: int = 1,
     code_interviewer: bool | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> Coded:
     """Code documents with the codebook, then apply analysts' overrides files.
 
@@ -159,8 +159,9 @@ def code_and_override(
         Worker processes for the coder; the codings do not depend on it.
     code_interviewer : bool, optional
         Code interviewer turns too.
-    progress : bool, default False
-        A progress bar on standard error, when it is a terminal.
+    progress : callable, optional
+        ``progress(done, total)`` in characters of the documents' text, as
+        :func:`casecoder.coder.code_documents` calls it. Nothing is printed.
 
     Returns
     -------
@@ -194,7 +195,7 @@ def code_files(
     *,
     overrides: Iterable[PathLike] = (),
     jobs: int = 1,
-    progress: bool = False,
+    progress: Progress | None = None,
     case_key: str | None = None,
     code_interviewer: bool | None = None,
 ) -> Path:
@@ -215,7 +216,11 @@ def code_files(
     overrides : iterable of paths
         Analysts' overrides files, applied after coding.
     jobs : int, default 1
-    progress : bool, default False
+    progress : callable, optional
+        ``progress(done, total)``, called as the coding moves (within a large file too, and
+        from ``jobs`` > 1 workers): bytes of the files without overrides
+        (:func:`casecoder.coder.code_corpus`), characters of the texts with them
+        (:func:`casecoder.coder.code_documents`). Nothing is printed; ``out`` does not depend on it.
     case_key : str, optional
         Default: :func:`case_key_of` the codebook.
     code_interviewer : bool, optional

@@ -76,5 +76,6 @@ def jobs(p: argparse.ArgumentParser) -> None:
 
 
 def no_progress(p: argparse.ArgumentParser) -> None:
-    """``--no-progress``: no progress bar on standard error."""
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    """``--no-progress``: no progress bar on standard error (see :mod:`._progress`)."""
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (there is none either when standard error is not a terminal)")
