@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from casecoder.cli import main
 from casecoder.codebook import Codebook, load_codebook, parse_codebook
 from casecoder.coder import (
     Coder,
@@ -30,6 +29,8 @@ from casecoder.nlp import get_nlp
 from casecoder.schema import CODINGS_COLUMNS, write_codings
 from casecoder.segments import sentences, split_sentences
 from casecoder.transcripts import Document, Turn, read_corpus, read_document
+
+from cli_data import write_transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "codebook.yaml"
@@ -73,12 +74,6 @@ def _doc(text: str, *, interviewer: bool = False, doc_id: str = "d") -> Document
     turn = Turn(index=0, speaker="Interviewer" if interviewer else "Manager", section="S",
                 start=0, end=len(text), text=text, interviewer=interviewer)
     return Document(id=doc_id, path=f"{doc_id}.md", text=text, case="c", metadata={}, turns=(turn,))
-
-
-def _write(folder: Path, name: str, body: str, council: str = "testshire") -> Path:
-    path = folder / f"{name}.md"
-    path.write_text(f"---\ncouncil: {council}\n---\nA reconstruction for tests.\n\n# Section one\n\n{body}\n", encoding="utf-8")
-    return path
 
 
 # --- the reference pipeline -------------------------------------------------------------------
@@ -456,7 +451,7 @@ def test_coder_writes_parquet_equal_to_csv(tmp_path: Path, coder: Coder) -> None
 
 
 def test_coder_handles_non_ascii_transcripts(tmp_path: Path, coder: Coder) -> None:
-    _write(tmp_path, "naïve", "Chief Executive: We’ve taken “calculated risks” — with £3m of our own money 🙂 — and it worked.")
+    write_transcript(tmp_path, "naïve", "Chief Executive: We’ve taken “calculated risks” — with £3m of our own money 🙂 — and it worked.")
     out = code_corpus([tmp_path], coder, tmp_path / "out.csv", progress=False)
     rows = pd.read_csv(out, keep_default_na=False)
     assert "considered_risk" in set(rows.code)
@@ -480,51 +475,6 @@ def test_coder_rejects_patterns_it_cannot_run(tokens: str, message: str) -> None
     assert "codes[0](a).patterns[0](p)" in str(info.value)
 
 
-def test_coder_cli_malformed_pattern_exits_2_without_output(tmp_path: Path, capsys) -> None:
-    bad = tmp_path / "codebook.yaml"
-    bad.write_text("codes:\n  - id: a\n    label: A\n    patterns:\n      - name: broken\n        pattern: [{LEMMA: {FOO: [x]}}]\n", encoding="utf-8")
-    out = tmp_path / "codings.csv"
-    assert main(["code", str(INTERVIEWS), "--codebook", str(bad), "--out", str(out)]) == 2
-    assert not out.exists()
-    err = capsys.readouterr().err
-    assert "[E109]" in err and "codes[0].patterns[0]" in err
-
-
-def test_coder_cli_unreadable_transcript_leaves_old_output(tmp_path: Path, capsys) -> None:
-    (tmp_path / "t").mkdir()
-    _write(tmp_path / "t", "good", "Manager: We took calculated risks.")
-    (tmp_path / "t" / "bad.md").write_bytes(b"---\ncouncil: [unclosed\n---\nx\n")
-    out = tmp_path / "codings.csv"
-    out.write_text("old", encoding="utf-8")
-    assert main(["code", str(tmp_path / "t"), "--codebook", str(CODEBOOK), "--out", str(out), "--jobs", "2"]) == 2
-    assert out.read_text(encoding="utf-8") == "old"
-    assert "bad.md" in capsys.readouterr().err
-
-
-def test_coder_cli_codes_a_corpus(tmp_path: Path, capsys) -> None:
-    out = tmp_path / "codings.csv"
-    assert main(["code", str(INTERVIEWS), "--codebook", str(CODEBOOK), "--out", str(out), "--jobs", "2"]) == 0
-    rows = pd.read_csv(out, keep_default_na=False)
-    assert set(rows.status) <= {"coded", "excluded"} and len(rows) > 50
-
-
-def test_coder_cli_applies_overrides(tmp_path: Path) -> None:
-    _write(tmp_path, "doc", "Manager: We took calculated risks.\n\nManager: The weather was fine.")
-    overrides = tmp_path / "alice.yaml"
-    overrides.write_text(
-        "analyst: alice\noverrides:\n"
-        "  - {action: remove, document: doc, code: considered_risk, quote: We took calculated risks., note: not risk-taking}\n"
-        "  - {action: add, document: doc, code: move_with_pace, quote: The weather was fine., note: a test}\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "codings.csv"
-    assert main(["code", str(tmp_path / "doc.md"), "--codebook", str(CODEBOOK), "--out", str(out), "--overrides", str(overrides)]) == 0
-    rows = pd.read_csv(out, keep_default_na=False)
-    risk = rows[rows.code == "considered_risk"].iloc[0]
-    assert (risk.status, risk.reason) == ("excluded", "removed_by:alice")
-    assert rows[(rows.code == "move_with_pace")].source.tolist() == ["manual"]
-
-
 def test_coder_rejects_bad_jobs_and_output_suffix(tmp_path: Path, coder: Coder) -> None:
     with pytest.raises(CoderError):
         code_documents([], coder, jobs=0)
@@ -544,7 +494,7 @@ def test_coder_is_picklable_and_reads_a_document(coder: Coder) -> None:
 def test_coder_two_documents_with_one_id_is_an_error(tmp_path: Path, coder: Coder) -> None:
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
-        _write(tmp_path / folder, "same", "Manager: We took calculated risks.")
+        write_transcript(tmp_path / folder, "same", "Manager: We took calculated risks.")
     out = tmp_path / "out.csv"
     from casecoder.errors import TranscriptError
 

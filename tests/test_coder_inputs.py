@@ -3,8 +3,6 @@ cases.csv, text that a spreadsheet would run, warnings from worker processes."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -82,25 +80,6 @@ def test_spreadsheet_guard_round_trips_and_never_starts_a_formula(value):
     cell = spreadsheet_safe(value)
     assert spreadsheet_text(cell) == value
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
-
-
-def test_cli_warnings_are_one_line_each_with_the_file(tmp_path):
-    t = tmp_path / "t"
-    t.mkdir()
-    for name in ("a", "b", "c"):
-        (t / f"{name}.md").write_bytes("---\ncouncil: x\n---\nDirector: caf\xe9 partnership.\n".encode("cp1252"))
-    (t / "~$a.docx").write_bytes(b"lock")
-    for jobs in ("1", "2"):
-        run = subprocess.run([sys.executable, "-m", "casecoder", "code", str(t), "--codebook", str(CODEBOOK),
-                              "--out", str(tmp_path / "c.csv"), "--no-progress", "--jobs", jobs],
-                             capture_output=True, text=True)
-        assert run.returncode == 0, run.stderr
-        lines = run.stderr.strip().splitlines()
-        assert sorted(lines) == sorted(
-            [f"warning: {t / n}.md: decoded as cp1252 (not UTF-8); save it as UTF-8 to be sure of its characters [E011]"
-             for n in ("a", "b", "c")]
-            + [f"warning: {t / '~$a.docx'}: skipped: a Word lock file (Word keeps it while the document is open), "
-               "not a transcript [E017]"])
 
 
 def test_code_corpus_study_interviewer_from_codebook_settings(tmp_path):

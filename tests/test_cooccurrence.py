@@ -13,57 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import casecoder.cooccurrence
-from casecoder.cli import main
 from casecoder.cooccurrence import PAIR_COLUMNS, SEGMENT_COLUMNS, UNITS, cooccurrence, write_cooccurrence
 from casecoder.errors import CodingsError, FindingsError
 from casecoder.figures import plot_cooccurrence_heatmap
 from casecoder.schema import CODINGS_COLUMNS
 
-CODES = ["pace", "risk", "culture", "unused"]  # "unused" is never coded
-
-
-def row(document, case, turn, segment, code, *, source="auto", status="coded", start=None, end=None):
-    start = segment * 20 if start is None else start
-    end = start + 19 if end is None else end
-    return {
-        "document": document, "case": case, "section": "Actions", "turn": turn, "speaker": "Chief Executive",
-        "segment": segment, "start": start, "end": end, "text": f"Ça bouge — vite ({document} {start}) 🚀",
-        "code": code, "rule": "phrase:x" if source == "auto" else "override", "source": source,
-        "analyst": "casecoder" if source == "auto" else "åsa", "status": status,
-        "reason": "" if status == "coded" else "negated", "note": "",
-    }
-
+from cooccurrence_data import CODES, EXPECTED, hand_codings, row
 
 @pytest.fixture
 def codings() -> pd.DataFrame:
-    # Units by hand (document, turn, sentence):           codes coded there
-    #   Åland: a1 turn 0 sentence 0                        pace, risk
-    #          a1 turn 0 sentence 1                        culture
-    #          a1 turn 1 sentence 2                        pace (auto and manual), culture; risk excluded
-    #          a2 turn 0 sentence 0                        risk
-    #   Bø:    b1 turn 0 sentence 0                        pace
-    #          b1 turn 0 sentence 1                        risk, culture
-    #          b1 turn 0, a manual span (segment -1)       culture
-    rows = [
-        row("a1", "Åland", 0, 0, "pace"), row("a1", "Åland", 0, 0, "risk"),
-        row("a1", "Åland", 0, 1, "culture"),
-        row("a1", "Åland", 1, 2, "pace"), row("a1", "Åland", 1, 2, "pace", source="manual"),
-        row("a1", "Åland", 1, 2, "culture"), row("a1", "Åland", 1, 2, "risk", status="excluded"),
-        row("a2", "Åland", 0, 0, "risk"),
-        row("b1", "Bø", 0, 0, "pace"),
-        row("b1", "Bø", 0, 1, "risk"), row("b1", "Bø", 0, 1, "culture"),
-        row("b1", "Bø", 0, -1, "culture", source="manual", start=45, end=52),
-    ]
-    return pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))
-
-
-# counts by hand, rows and columns in CODES order
-EXPECTED = {
-    "sentence": (7, [[3, 1, 1, 0], [1, 3, 1, 0], [1, 1, 4, 0], [0, 0, 0, 0]]),
-    "turn": (4, [[3, 2, 3, 0], [2, 3, 2, 0], [3, 2, 3, 0], [0, 0, 0, 0]]),
-    "document": (3, [[2, 2, 2, 0], [2, 3, 2, 0], [2, 2, 2, 0], [0, 0, 0, 0]]),
-    "case": (2, [[2, 2, 2, 0], [2, 2, 2, 0], [2, 2, 2, 0], [0, 0, 0, 0]]),
-}
+    return hand_codings()
 
 
 @pytest.mark.parametrize("unit", UNITS)
@@ -267,40 +226,6 @@ def test_cooccurrence_write_files_are_repeatable(codings, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "sentence-segments.parquet"), co.segments,
                                   check_dtype=False)
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]  # no temporary files left
-
-
-@pytest.fixture
-def codebook_file(tmp_path):
-    path = tmp_path / "codebook.yaml"
-    path.write_text("codes:\n" + "".join(f"  - id: {c}\n    label: {c.title()} ✓\n" for c in CODES), encoding="utf-8")
-    return path
-
-
-def test_cooccurrence_cli_writes_the_tables(codings, codebook_file, tmp_path, capsys):
-    src = tmp_path / "codings.csv"
-    codings.to_csv(src, index=False)
-    out = tmp_path / "co"
-    assert main(["cooccurrence", str(src), "--codebook", str(codebook_file), "--unit", "turn", "--out", str(out)]) == 0
-    assert "3 of 6 pairs of codes share at least one of 4 coded turns" in capsys.readouterr().err
-    counts = pd.read_csv(out / "turn-counts.csv", index_col=0)
-    assert counts.to_numpy().tolist() == EXPECTED["turn"][1]
-    assert (out / "turn-heatmap.svg").read_text(encoding="utf-8").count("Pace ✓") == 1
-
-
-def test_cooccurrence_cli_bad_input_exits_2_and_writes_nothing(codings, codebook_file, tmp_path, capsys):
-    src = tmp_path / "codings.csv"
-    codings.assign(code=codings["code"].replace("culture", "kultur")).to_csv(src, index=False)
-    out = tmp_path / "co"
-    assert main(["cooccurrence", str(src), "--codebook", str(codebook_file), "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert "kultur" in err and "[E203]" in err
-    assert not out.exists()
-
-
-def test_cooccurrence_cli_help_has_an_example(capsys):
-    with pytest.raises(SystemExit):
-        main(["cooccurrence", "--help"])
-    assert "casecoder cooccurrence out/codings.csv --unit turn --out out/cooccurrence" in capsys.readouterr().out
 
 
 def test_cooccurrence_csv_outputs_are_spreadsheet_safe_parquet_raw(codings, tmp_path):
