@@ -4,6 +4,7 @@ the examples a command's help gives, and a study folder to run them in."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def examples(capsys, command: str) -> list[list[str]]:
         main([command, "--help"])
     assert stop.value.code == 0
     text = capsys.readouterr().out
-    block = text.split("example:\n" if "example:\n" in text else "examples:\n", 1)[1].split("\n\n", 1)[0]
+    block = re.split(r"^examples?\b[^\n]*:\n", text, maxsplit=1, flags=re.M)[1].split("\n\n", 1)[0]
     found = []
     for line in block.replace("\\\n", " ").splitlines():
         words = shlex.split(line.split("  (", 1)[0])

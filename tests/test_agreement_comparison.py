@@ -1,9 +1,7 @@
 """Tests of casecoder.agreement.comparison: compare, write_comparison (deterministic), the
-heatmap and the compare command."""
+heatmap (the command: tests/test_cli_compare.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 
@@ -51,31 +49,6 @@ def test_agreement_heatmap_has_a_cell_per_code_and_pair():
     assert image.mask[2].all()  # the code with no variation: n/a, not 1.0
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("n/a") == 4
-
-
-def test_agreement_cli_compare(documents, tmp_path, capsys):
-    from casecoder.cli import main
-
-    transcripts = Path(documents[0].path).parent
-    path = tmp_path / "demo.yaml"
-    path.write_text(ANALYST_YAML, encoding="utf-8")
-    table = tmp_path / "other.csv"
-    coding_table(documents, "other-role", [("alpha_doc", "We built partnerships with the NHS.", "partnerships")]).to_csv(table, index=False)
-    out = tmp_path / "out"
-    code = main(["compare", str(path), str(table), "--transcripts", str(transcripts), "--replicates", "50", "--out", str(out)])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    assert "[pooled]" in captured.out and "[mean of codes]" in captured.out
-    assert (out / "disagreements.md").exists() and (out / "agreement_heatmap.png").exists()
-    # Bad input: one analyst, an unknown code, a table over another corpus: exit 2.
-    assert main(["compare", str(path), "--transcripts", str(transcripts), "--out", str(out)]) == 2
-    assert "[E601]" in capsys.readouterr().err
-    assert main(["compare", str(path), str(table), "--codes", "nonsense", "--transcripts", str(transcripts), "--out", str(out)]) == 2
-    assert "[E604]" in capsys.readouterr().err
-    moved = pd.read_csv(table).assign(document="elsewhere")
-    moved.to_csv(table, index=False)
-    assert main(["compare", str(path), str(table), "--transcripts", str(transcripts), "--out", str(out)]) == 2
-    assert "[E603]" in capsys.readouterr().err
 
 
 def test_agreement_write_comparison_leaves_the_matplotlib_backend_alone(tmp_path):

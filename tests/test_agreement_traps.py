@@ -1,12 +1,11 @@
-"""The comparison's traps, each pinned: one .qdpx with two users is two analysts; a codings table
-can say "reviewed, coded nothing"; coded_units and prevalence on one base; the reason for a code
+"""The comparison's traps, each pinned: coded_units and prevalence on one base; the reason for a code
 applied only where one analyst looked; no interval where the data cannot hold one; Fleiss and
-Brennan-Prediger per code against irrCAC."""
+Brennan-Prediger per code against irrCAC. (One .qdpx with two users is two analysts, and a codings
+table can say "reviewed, coded nothing": tests/test_cli_compare.py.)"""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,58 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casecoder import agreement as ag
-from casecoder.cli import main
 
-from agreement_data import coding_table, documents  # noqa: F401  (the fixture)
-
-ROOT = Path(__file__).resolve().parents[1]
-CODEBOOK = str(ROOT / "codebook.yaml")
 nan = math.nan
-
-
-def test_traps_cli_compare_one_project_with_two_users(documents, tmp_path, capsys):  # noqa: F811
-    from casecoder.codebook import load_codebook
-    from casecoder.refi import export_qdpx
-
-    zoe = coding_table(documents, "zoe", [("alpha_doc", "We built partnerships with the NHS.", "partnerships"),
-                                          ("beta_doc", "We moved with pace.", "move_with_pace")])
-    sam = coding_table(documents, "sam", [("alpha_doc", "We built partnerships with the NHS.", "partnerships"),
-                                          ("gamma_doc", "We moved with pace.", "move_with_pace")])
-    project = tmp_path / "team.qdpx"
-    export_qdpx(project, documents, pd.concat([zoe, sam]), load_codebook(CODEBOOK))
-    transcripts = str(Path(documents[0].path).parent)
-    code = main(["compare", str(project), "--transcripts", transcripts, "--codebook", CODEBOOK,
-                 "--replicates", "0", "--out", str(tmp_path / "out")])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    assert "analysts: sam, zoe" in captured.out
-    # one user only is still one analyst: E601 after reading
-    solo = tmp_path / "solo.qdpx"
-    export_qdpx(solo, documents, zoe, load_codebook(CODEBOOK))
-    assert main(["compare", str(solo), "--transcripts", transcripts, "--codebook", CODEBOOK, "--out", str(tmp_path / "o")]) == 2
-    assert "[E601]" in capsys.readouterr().err
-
-
-def test_traps_reviewed_all_makes_coded_nothing_differ_from_not_reviewed(documents, tmp_path, capsys):  # noqa: F811
-    # analyst b coded nothing in gamma_doc; without --reviewed, gamma_doc is "not reviewed" for b
-    a = coding_table(documents, "a", [("alpha_doc", "We built partnerships with the NHS.", "partnerships"),
-                                      ("gamma_doc", "We built partnerships with the NHS.", "partnerships")])
-    b = coding_table(documents, "b", [("alpha_doc", "We built partnerships with the NHS.", "partnerships")])
-    files = []
-    for name, table in (("a", a), ("b", b)):
-        files.append(str(tmp_path / f"{name}.csv"))
-        table.to_csv(files[-1], index=False)
-    transcripts = str(Path(documents[0].path).parent)
-    common = ["--transcripts", transcripts, "--codebook", CODEBOOK, "--codes", "partnerships", "--replicates", "0"]
-    assert main(["compare", *files, *common, "--out", str(tmp_path / "named")]) == 0
-    assert main(["compare", *files, *common, "--reviewed", "all", "--out", str(tmp_path / "all")]) == 0
-    named = pd.read_csv(tmp_path / "named" / "agreement.csv").set_index("code")
-    every = pd.read_csv(tmp_path / "all" / "agreement.csv").set_index("code")
-    assert named.at["partnerships", "disagreements"] == 0  # gamma_doc left out: b "did not review" it
-    assert every.at["partnerships", "disagreements"] == 1  # b reviewed it and coded nothing
-    assert every.at["partnerships", "units"] > named.at["partnerships", "units"]
-    assert main(["compare", *files, *common, "--reviewed", "alpha_doc,nowhere", "--out", str(tmp_path / "x")]) == 2
-    assert "nowhere" in capsys.readouterr().err
 
 
 def _three_with_missing():

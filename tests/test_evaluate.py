@@ -1,4 +1,5 @@
-"""Evaluation against a gold coding: known-answer statistics, units, errors, devset, CLI."""
+"""Evaluation against a gold coding: known-answer statistics, units, errors, devset (the command:
+tests/test_cli_evaluate.py)."""
 
 from __future__ import annotations
 
@@ -12,51 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casecoder.cli import main
 from casecoder.codebook import load_codebook
 from casecoder.errors import EvaluationError
 from casecoder.evaluate import evaluate, locate_gold, read_devset, read_gold, scores_from_counts
-from casecoder.schema import write_codings
-from casecoder.segments import sentences
-from casecoder.transcripts import Document, Turn
+
+from evaluate_data import DOCS, GOLD, A, row
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = load_codebook(ROOT / "codebook.yaml", validate_patterns=False)
 DEVSET = ROOT / "data" / "devset" / "report_sentences.csv"
 REPORT = ROOT.parent / "shared" / "source" / "003_aa51f6fa554a6e86.txt"
-
-
-def make_doc(doc_id: str, case: str, turns: list[tuple[str, str]]) -> Document:
-    parts, out, pos = [], [], 0
-    for i, (speaker, text) in enumerate(turns):
-        out.append(Turn(i, speaker, "Leadership actions", pos, pos + len(text), text, speaker == "Interviewer"))
-        parts.append(text)
-        pos += len(text) + 2
-    return Document(doc_id, f"{doc_id}.md", "\n\n".join(parts), case, {}, tuple(out))
-
-
-A = make_doc("a", "oldham", [
-    ("Interviewer", "Do you take risks — ever?"),
-    ("Manager", "We took a leap of faith. We work with partners in new ways."),
-    ("Manager", "Culture and leisure were cut. We set up a joint venture with a housing association."),
-])
-B = make_doc("b", "wigan", [
-    ("Manager", "We put our money where our mouth is. It cost £2m 🙂."),
-])
-DOCS = [A, B]
-GOLD = pd.DataFrame([
-    # one quote spanning two sentences of turn 1: two gold sentence units
-    {"document": "a", "turn": 1, "code": "considered_risk", "quote": "leap of faith. We work", "reason": "leap of faith"},
-    {"document": "a", "turn": 2, "code": "partnerships", "quote": "a joint venture", "reason": "joint venture"},
-    {"document": "b", "turn": 0, "code": "resource_innovation", "quote": "money where our mouth is", "reason": "money"},
-])
-
-
-def row(doc: Document, seg: int, code: str, status: str = "coded", rule: str = "phrase:x") -> dict:
-    s = sentences(doc)[seg]
-    return {"document": doc.id, "case": doc.case, "turn": s.turn, "segment": s.index, "start": s.start,
-            "end": s.end, "text": s.text, "code": code, "rule": rule, "source": "auto",
-            "analyst": "casecoder", "status": status}
 
 
 # sentences: a0 (interviewer), a1 "leap of faith", a2 "partners", a3 "Culture", a4 "joint venture"; b0, b1
@@ -238,31 +204,3 @@ def test_evaluate_devset_bad_rows(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
-# command line
-
-
-def test_evaluate_cli_prints_and_writes(tmp_path, capsys, monkeypatch):
-    folder = tmp_path / "interviews"
-    folder.mkdir()
-    (folder / "a.md").write_text("---\ncouncil: oldham\n---\n# Actions\n\n" + "\n\n".join(
-        f"{t.speaker}: {t.text}" for t in A.turns) + "\n", encoding="utf-8")
-    (tmp_path / "gold.csv").write_text(
-        "document,turn,code,quote,reason\na,2,partnerships,a joint venture,jv\n", encoding="utf-8")
-    from casecoder.transcripts import read_corpus
-
-    (doc,) = read_corpus([folder])
-    seg = next(s for s in sentences(doc) if "joint venture" in s.text)
-    write_codings(pd.DataFrame([{**row(A, 4, "partnerships"), "start": seg.start, "end": seg.end}]), tmp_path / "c.csv")
-    args = ["evaluate", str(tmp_path / "c.csv"), str(tmp_path / "gold.csv"), str(folder),
-            "--codebook", str(ROOT / "codebook.yaml"), "--level", "all", "--out", str(tmp_path / "out")]
-    assert main(args) == 0
-    out = capsys.readouterr().out
-    assert "level: sentence" in out and "level: case" in out and "micro" in out
-    written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == sorted(f"{k}_{lvl}.{ext}" for lvl in ("sentence", "turn", "case")
-                             for k, ext in (("scores", "csv"), ("errors", "csv"), ("evaluation", "md")))
-    first = (tmp_path / "out" / "scores_turn.csv").read_bytes()
-    assert main(args) == 0
-    assert (tmp_path / "out" / "scores_turn.csv").read_bytes() == first  # byte-identical rerun
-    assert main(["evaluate", str(tmp_path / "c.csv"), str(tmp_path / "nope.csv"), str(folder)]) == 2
-    assert "[E451]" in capsys.readouterr().err

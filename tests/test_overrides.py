@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from casecoder.cli import main
 from casecoder.codebook import load_codebook
 from casecoder.errors import OverridesError
 from casecoder.overrides import (
@@ -350,48 +349,6 @@ def test_overrides_add_round_trips_any_text(tmp_path_factory, quote, note):
 
 
 # --------------------------------------------------------------------------------------------
-# command line
-
-
-@pytest.fixture()
-def transcripts(tmp_path):
-    folder = tmp_path / "interviews"
-    folder.mkdir()
-    (folder / "oldham.md").write_text(
-        "---\ncouncil: oldham\n---\n# Leadership actions\n\nInterviewer: What mattered?\n\n"
-        "Manager: We were willing to jump off that cliff. We work with partners in new ways.\n",
-        encoding="utf-8")
-    return folder
-
-
-def run_cli(tmp_path, transcripts, *args):
-    return main(["override", *args, str(transcripts), "--codebook", str(ROOT / "codebook.yaml"),
-                 "--file", str(tmp_path / "ov" / "alice.yaml")])
-
-
-def test_overrides_cli_adds_and_removes(tmp_path, transcripts, capsys):
-    assert run_cli(tmp_path, transcripts, "add", "oldham", "jump off  that cliff", "considered_risk",
-                   "--note", "leap of faith", "--analyst", "alice") == 0
-    assert run_cli(tmp_path, transcripts, "remove", "oldham", "partners in new ways", "partnerships",
-                   "--note", "checking") == 0
-    ov = load_overrides(tmp_path / "ov" / "alice.yaml", codebook=BOOK)
-    assert [(e.action, e.code) for e in ov.entries] == [("add", "considered_risk"), ("remove", "partnerships")]
-    assert "alice.yaml:" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("args,code", [
-    (["add", "oldham", "jump off that cliff", "no_code", "--note", "x", "--analyst", "alice"], "E407"),
-    (["add", "wigan", "jump off that cliff", "considered_risk", "--note", "x", "--analyst", "alice"], "E408"),
-    (["add", "oldham", "jump off a cliff", "considered_risk", "--note", "x", "--analyst", "alice"], "E409"),
-    (["add", "oldham", "jump off that cliff", "considered_risk", "--note", "x"], "E414"),
-])
-def test_overrides_cli_bad_input_exits_2_and_writes_nothing(tmp_path, transcripts, capsys, args, code):
-    assert run_cli(tmp_path, transcripts, *args) == 2
-    assert f"[{code}]" in capsys.readouterr().err
-    assert not (tmp_path / "ov").exists()
-
-
-# --------------------------------------------------------------------------------------------
 # corrections that do nothing, corrections that contradict, names that are not names
 
 
@@ -472,13 +429,3 @@ def test_overrides_analyst_names_that_are_not_file_names_are_refused(name):
 @pytest.mark.parametrize("name", ["alice", "Zoë O'Neil", "J. Smith", "analyst_2", "陈静"])
 def test_overrides_analyst_names_of_people_are_fine(name, tmp_path):
     assert analyst_file(name, tmp_path) == tmp_path / f"{name}.yaml"
-
-
-def test_overrides_cli_refuses_an_escaping_analyst_name(tmp_path, transcripts, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    code = main(["override", "add", "oldham", "jump off that cliff", "considered_risk", "--note", "x",
-                 "--analyst", "../../escaped", str(transcripts),
-                 "--codebook", str(ROOT / "codebook.yaml")])
-    assert code == 2 and "[E417]" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews"]
-    assert not (tmp_path.parent / "escaped.yaml").exists()

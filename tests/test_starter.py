@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import pytest
 
 from casecoder.cli import main
 from casecoder.codebook import load_codebook
-from casecoder.errors import CodebookError, UsageError
+from casecoder.errors import CodebookError
 from casecoder.pipeline import read_transcripts
 from casecoder.starter import init_study
 
@@ -45,24 +43,3 @@ def test_starter_copies_a_named_codebook_after_checking_it(tmp_path):
     with pytest.raises(CodebookError):
         init_study(tmp_path / "other", codebook=bad)
     assert not (tmp_path / "other").exists()
-
-
-def test_starter_never_overwrites_and_honours_the_umask(tmp_path, capsys):
-    busy = tmp_path / "busy"
-    busy.mkdir()
-    (busy / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(UsageError) as info:
-        init_study(busy)
-    assert info.value.problems[0].code == "E903"
-    assert sorted(p.name for p in busy.iterdir()) == ["notes.txt"]
-    assert main(["init", str(busy)]) == 2 and "[E903]" in capsys.readouterr().err
-    old = os.umask(0o022)
-    try:
-        empty = tmp_path / "empty"
-        empty.mkdir()
-        assert main(["init", str(empty)]) == 0
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(empty.stat().st_mode) == 0o755
-    assert stat.S_IMODE((empty / "codebook.yaml").stat().st_mode) == 0o644
-    assert "next:" in capsys.readouterr().out

@@ -44,9 +44,10 @@ per_document.csv (every statistic per document and code), unitizing.csv (Krippen
 unitizing alpha on the analysts' own spans), groups.csv (with --groups), agreement_heatmap.png
 and .svg. Settle the disagreements with casecoder reconcile.
 
-examples:
-  casecoder compare auto overrides/alice.yaml
-  casecoder compare overrides/alice.yaml data/analysts/demo-analyst-b.yaml --unit sentence
+examples (each needs --transcripts, the transcripts coded):
+  casecoder compare auto overrides/alice.yaml --transcripts data/interviews
+  casecoder compare overrides/alice.yaml data/analysts/demo-analyst-b.yaml --unit sentence \\
+      --transcripts data/interviews
   casecoder compare a.csv b.csv c.csv --unit turn --codes partnerships,considered_risk
   casecoder compare nvivo.qdpx data/analysts/demo-analyst-b.yaml
   casecoder compare team.qdpx                (a project with two or more users)
