@@ -225,3 +225,15 @@ def test_architecture_the_length_check_counts_lines_and_reads_the_reason(tmp_pat
 def test_architecture_no_module_over_800_lines() -> None:
     big = {_name(p): n for p in _modules() if (n := len(p.read_text(encoding="utf-8").splitlines())) > 800}
     assert big == {}
+
+
+def test_architecture_every_command_has_its_test_file() -> None:
+    # one grammar, one test file per command: tests/test_cli_<command>.py ("-" read as "_")
+    import argparse
+
+    from casecoder.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    commands = sorted(sub.choices)
+    missing = [c for c in commands if not (Path(__file__).parent / f"test_cli_{c.replace('-', '_')}.py").is_file()]
+    assert len(commands) >= 19 and missing == []

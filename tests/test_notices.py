@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from casecoder.cli import main
 from casecoder.errors import ReviewError
 from casecoder.provenance import TurnLabel, corpus_notices, read_turn_kinds
 from casecoder.review import build_review
 from casecoder.review import site as review_site
 from casecoder.studies.solace.reproduce import reproduce
-from test_review import CODEBOOK_YAML, codebook, codings, corpus, make_doc, row
-from test_reproduce import study  # noqa: F401  (a fixture: the mini study)
+from test_review import codebook, codings, corpus, make_doc
+from study_data import study  # noqa: F401  (a fixture: the mini study)
 
 NOTICE = "Made up from a report \u2014 \u201cnot\u201d interviews <b>; a result says nothing about the cases."
 
@@ -140,34 +139,6 @@ def test_review_labels_each_turn_with_its_kind(tmp_path: Path) -> None:
     legend = re.search(r'<section class="kinds".*?</section>', page).group(0)
     assert "Written for the reconstruction." in legend and "verbatim" in legend
     assert 'class="kind"' not in (out / "documents" / "wigan.html").read_text(encoding="utf-8")
-
-
-def test_review_cli_turn_kinds(tmp_path: Path) -> None:
-    interviews = tmp_path / "interviews"
-    interviews.mkdir()
-    (interviews / "oldham.md").write_text(
-        f"---\ncouncil: oldham\nnotice: '{NOTICE}'\n---\nA note.\n\n# Innovations\n\n"
-        "Interviewer: What did you build?\n\nInterviewee: We built a joint venture.\n", encoding="utf-8")
-    (tmp_path / "codebook.yaml").write_text(CODEBOOK_YAML, encoding="utf-8")
-    from casecoder.segments import sentences
-    from casecoder.transcripts import read_document
-    import pandas as pd
-    from casecoder.schema import CODINGS_COLUMNS
-
-    doc = read_document(interviews / "oldham.md")
-    seg = next(s for s in sentences(doc) if "joint venture" in s.text)
-    pd.DataFrame([row(doc, seg, "partnerships")], columns=list(CODINGS_COLUMNS)).to_csv(tmp_path / "c.csv", index=False)
-    kinds = _kinds_folder(tmp_path, {"oldham.yaml": "turns: [{turn: 2, kind: paraphrase}]\n",
-                                     "kinds.yaml": "paraphrase: Nobody said these words.\n"})
-    args = ["review", str(tmp_path / "c.csv"), str(interviews), "--codebook",
-            str(tmp_path / "codebook.yaml"), "--out", str(tmp_path / "site")]
-    assert main([*args, "--turn-kinds", str(kinds)]) == 0
-    page = (tmp_path / "site" / "documents" / "oldham.html").read_text(encoding="utf-8")
-    assert '<span class="kind" title="Nobody said these words.">paraphrase</span>' in page
-    assert _visible((tmp_path / "site" / "index.html").read_text(encoding="utf-8")).startswith(
-        "Coded transcripts: review Notice. " + " ".join(NOTICE.split()))
-    (kinds / "oldham.yaml").write_text("turns: [{turn: 7, kind: paraphrase}]\n", encoding="utf-8")
-    assert main([*args, "--turn-kinds", str(kinds)]) == 2
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Tests of casecoder.refi.export: valid, byte-identical exports (checked by casecoder's structural
 invariants without a schema, validated against the published one when given), .qdc, codings off
-their text, export then import round trips, the command line round trip and stable GUIDs."""
+their text, export then import round trips and stable GUIDs (the command line round trip:
+tests/test_cli_export_qdpx.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casecoder.cli import main
 from casecoder.errors import RefiError
 from casecoder.refi import NO_SCHEMA, export_qdc, export_qdpx, guid_for, import_qdc, import_qdpx
 from casecoder.schema import normalise_codings
-from casecoder.transcripts import read_corpus, read_document
+from casecoder.transcripts import read_document
 
 from refi_data import (
     TEXT_OLDHAM,
@@ -170,35 +170,6 @@ def test_refi_round_trip_property(data):
     want = table[cols].drop_duplicates().sort_values(cols).reset_index(drop=True)
     assert got.codings[cols].sort_values(cols).reset_index(drop=True).equals(want)
     assert {d.id: d.text for d in got.documents} == {d.id: d.text for d in docs}
-
-
-def test_refi_cli_round_trip(tmp_path, capsys):
-    docs = refi_docs(tmp_path)
-    codings = refi_codings(docs)
-    codings.to_csv(tmp_path / "codings.csv", index=False)
-    (tmp_path / "codebook.yaml").write_text(
-        "codes:\n"
-        "  - {id: bold_leadership, label: Be bold, definition: d, color: '#332288'}\n"
-        "  - {id: involve_residents, label: Involve residents, definition: d}\n"
-        "  - {id: co_design, label: Co-design, definition: d, parent: involve_residents}\n", encoding="utf-8")
-    cb = str(tmp_path / "codebook.yaml")
-    assert main(["export-qdpx", str(tmp_path / "codings.csv"), str(tmp_path / "t"), "--codebook", cb,
-                 "--out", str(tmp_path / "p.qdpx")]) == 0
-    assert main(["export-qdc", "--codebook", cb, "--out", str(tmp_path / "c.qdc")]) == 0
-    assert main(["import-qdpx", str(tmp_path / "p.qdpx"), "--codebook", cb, "--out", str(tmp_path / "in.csv"),
-                 "--texts", str(tmp_path / "texts"), "--codebook-out", str(tmp_path / "cb2.yaml")]) == 0
-    assert main(["import-qdc", str(tmp_path / "c.qdc"), "--out", str(tmp_path / "cb3.yaml")]) == 0
-    assert "positions: codepoints" in capsys.readouterr().out
-    back = read_corpus([tmp_path / "texts"])
-    assert {d.id: (d.text, d.case) for d in back} == {d.id: (d.text, d.case) for d in docs}
-    got = pd.read_csv(tmp_path / "in.csv", keep_default_na=False)
-    for r in got.itertuples():
-        assert {d.id: d for d in back}[r.document].text[r.start:r.end] == r.text
-    from casecoder.codebook import load_codebook
-
-    assert load_codebook(tmp_path / "cb2.yaml").ids == ("bold_leadership", "involve_residents", "co_design")
-    assert load_codebook(tmp_path / "cb3.yaml", validate_patterns=False).ids == (
-        "be_bold", "involve_residents", "co_design")
 
 
 def test_refi_guid_is_stable_and_distinct():

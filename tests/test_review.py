@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casecoder.cli import main
 from casecoder.codebook import Code, Codebook
 from casecoder.errors import CodingsError, ReviewError
 from casecoder.overrides import find_quote
@@ -474,66 +473,4 @@ def test_review_bad_optional_inputs(tmp_path: Path, kind: str) -> None:
     with pytest.raises(ReviewError) as exc:
         build_review(codings(docs), docs, codebook(), tmp_path / "site", **extra)
     assert exc.value.problems[0].code == {"chart": "E805", "disagreements": "E806"}[kind]
-    assert not (tmp_path / "site").exists()
-
-
-# --------------------------------------------------------------------------------------------
-# the command
-
-
-CODEBOOK_YAML = """\
-codes:
-  - id: partnerships
-    label: Build innovative partnerships
-    phrases: [joint venture]
-  - id: innovative_culture
-    label: Create an innovative culture
-    phrases: [culture]
-"""
-
-TRANSCRIPT = """\
----
-council: oldham
----
-This is a reconstruction, not a record.
-
-# Innovations
-
-Interviewer: What did you build?
-
-Chief Executive: We built a joint venture \u2014 it cost \u00a32m. Someone typed <script>alert(1)</script>.
-"""
-
-
-def cli_inputs(tmp_path: Path) -> tuple[Path, Path, Path]:
-    (tmp_path / "interviews").mkdir()
-    (tmp_path / "interviews" / "oldham.md").write_text(TRANSCRIPT, encoding="utf-8")
-    (tmp_path / "codebook.yaml").write_text(CODEBOOK_YAML, encoding="utf-8")
-    from casecoder.transcripts import read_document
-
-    doc = read_document(tmp_path / "interviews" / "oldham.md")
-    seg = next(s for s in sentences(doc) if "joint venture" in s.text)
-    rows = [row(doc, seg, "partnerships"), {**row(doc, seg, "partnerships"), "document": "bristol"}]
-    table = pd.DataFrame(rows, columns=list(CODINGS_COLUMNS))
-    table.to_csv(tmp_path / "codings.csv", index=False)
-    table.iloc[:1].to_csv(tmp_path / "good.csv", index=False)
-    return tmp_path / "interviews", tmp_path / "codebook.yaml", tmp_path / "codings.csv"
-
-
-def test_review_cli_builds_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    interviews, book, _ = cli_inputs(tmp_path)
-    code = main(["review", str(tmp_path / "good.csv"), str(interviews), "--codebook", str(book),
-                 "--out", str(tmp_path / "site")])
-    assert code == 0
-    assert (tmp_path / "site/documents/oldham.html").is_file()
-    assert "index.html" in capsys.readouterr().out
-
-
-def test_review_cli_missing_document_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    interviews, book, table = cli_inputs(tmp_path)
-    code = main(["review", str(table), str(interviews), "--codebook", str(book),
-                 "--out", str(tmp_path / "site")])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert f"{table}:3: document: no transcript 'bristol'" in err and "[E801]" in err
     assert not (tmp_path / "site").exists()
