@@ -11,6 +11,7 @@ from casecoder.cli import main
 from casecoder.evidence import codebook_diff
 from casecoder.sources import load_codings, read_documents
 
+from help_examples import run_help_examples
 from test_evidence import GOLD, TRANSCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,3 +108,17 @@ def test_cli_codebook_diff_help_has_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["codebook-diff", "--help"])
     assert "casecoder codebook-diff old.yaml codebook.yaml data/interviews --gold data/gold" in capsys.readouterr().out
+
+
+def test_cli_codebook_diff_every_bad_input_named_in_one_run(study, capsys):
+    out = study / "out"
+    assert main(["codebook-diff", str(study / "old.yaml"), str(study / "absent.yaml"), str(study / "nowhere"),
+                 "--gold", str(study / "missing.csv"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "absent.yaml" in err and "[E101]" in err and "[E001]" in err and "missing.csv: --gold:" in err
+    assert not out.exists()
+
+
+def test_cli_codebook_diff_help_examples_run_from_the_repository(tmp_path, monkeypatch, capsys):
+    ran = run_help_examples("codebook-diff", tmp_path, monkeypatch)
+    assert "casecoder codebook-diff old.yaml codebook.yaml data/interviews --gold data/gold --out diff-out/" in ran

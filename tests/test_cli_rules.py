@@ -9,6 +9,7 @@ import pytest
 
 from casecoder.cli import main
 
+from help_examples import run_help_examples
 from test_evidence import CODEBOOK, GOLD, TRANSCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +100,22 @@ def test_cli_rules_help_has_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["rules", "--help"])
     assert "casecoder rules codebook.yaml data/interviews --gold data/gold" in capsys.readouterr().out
+
+
+def test_cli_rules_every_bad_input_named_in_one_run(study, capsys):
+    # a codebook that does not load, a missing transcript folder and a missing gold file at once
+    bad_book = study / "bad.yaml"
+    bad_book.write_text("codes:\n  - id: Pace\n    label: P\n    colour: red\n", encoding="utf-8")
+    out = study / "out"
+    assert main(["rules", str(bad_book), str(study / "nowhere"), "--gold", str(study / "missing.csv"),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[E110]" in err and "[E104]" in err and "[E001]" in err
+    assert "missing.csv: --gold: codings file not found" in err and "[E201]" in err
+    assert not out.exists()
+
+
+def test_cli_rules_help_examples_run_from_the_repository(tmp_path, monkeypatch, capsys):
+    ran = run_help_examples("rules", tmp_path, monkeypatch)
+    assert "casecoder rules codebook.yaml data/interviews --gold data/gold --out rules-out/" in ran
+    assert any("data/overrides/reviewing-analyst.yaml" in example for example in ran)

@@ -15,6 +15,8 @@ from casecoder.cli import main
 from casecoder.codebook import parse_codebook
 from casecoder.coder import compile_codebook
 
+from help_examples import run_help_examples
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CODEBOOK = """codes:
@@ -155,3 +157,33 @@ def test_cli_suggest_rules_help_has_an_example():
     done = subprocess.run([sys.executable, "-m", "casecoder", "suggest-rules", "--help"], capture_output=True,
                           text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""}, check=True)
     assert "casecoder suggest-rules codebook.yaml data/interviews --gold data/gold --out suggestions/" in done.stdout
+
+
+def test_cli_suggest_rules_nothing_selected_says_why(study, capsys):
+    # "citizens panel" passes the guards with added precision 2/3, short of 0.9: listed, not selected
+    out = study / "out"
+    assert main(["suggest-rules", str(study / "codebook.yaml"), str(study / "t"), "--gold", str(study / "gold.csv"),
+                 "--min-precision", "0.9", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "0 selected for 0 code(s)\nnone adds units at added precision >= 0.9 (candidates.csv lists them" in printed
+    assert "code " not in printed  # no table header with nothing under it
+    assert _rows(out / "candidates.csv")["phrase:citizens panel"]["selected"] == "False"
+    snippet = (out / "suggested_rules.yaml").read_text(encoding="utf-8")
+    assert "codes: []  # nothing selected; candidates.csv lists every candidate that passed the guards" in snippet
+    assert yaml.safe_load(snippet) == {"codes": []}
+
+
+def test_cli_suggest_rules_every_bad_input_named_in_one_run(study, capsys):
+    out = study / "out"
+    (study / "broken.yaml").write_text("codes:\n  - id: Bad Id\n", encoding="utf-8")
+    assert main(["suggest-rules", str(study / "broken.yaml"), str(study / "nowhere"),
+                 "--gold", str(study / "missing.csv"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[E110]" in err and "[E105]" in err and "[E001]" in err and "missing.csv: --gold:" in err
+    assert not out.exists()
+
+
+def test_cli_suggest_rules_help_examples_run_from_the_repository(tmp_path, monkeypatch, capsys):
+    ran = run_help_examples("suggest-rules", tmp_path, monkeypatch)
+    assert "casecoder suggest-rules codebook.yaml data/interviews --gold data/gold --out suggestions/" in ran
+    assert any("data/analysts/demo-analyst-b.yaml" in example for example in ran)

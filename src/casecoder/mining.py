@@ -559,7 +559,8 @@ def suggestions_yaml(candidates: pd.DataFrame, codebook: Codebook | None = None,
     order = {c: i for i, c in enumerate(codebook.ids)} if codebook is not None else {}
     recs = sorted(candidates.to_dict("records"), key=lambda r: (order.get(r["code"], len(order)), str(r["code"])))
     if not recs:
-        return "\n".join([*lines, "codes: []  # no candidate passed the guards", ""])
+        # Said plainly: candidates may have passed the guards and fallen short of the precision.
+        return "\n".join([*lines, "codes: []  # nothing selected; candidates.csv lists every candidate that passed the guards", ""])
     lines.append("codes:")
     for code in dict.fromkeys(r["code"] for r in recs):
         label = f"  # {codebook[code].label}" if codebook is not None and code in codebook else ""

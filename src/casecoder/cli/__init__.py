@@ -61,6 +61,7 @@ A typical study (each step writes plain files you can open, diff and re-run):
   casecoder compare auto overrides/alex.yaml --transcripts transcripts/ --out agreement/
                                                        machine vs reviewed coding
   casecoder rules codebook.yaml transcripts/ --gold gold/ --out rules/   evidence for each rule
+  casecoder suggest-rules codebook.yaml transcripts/ --gold gold/   rules mined from the coding
   casecoder codebook-diff old.yaml codebook.yaml transcripts/ --gold gold/   what a change does
   casecoder export-qdpx codings.csv transcripts/ --out study.qdpx   to NVivo & co.
 

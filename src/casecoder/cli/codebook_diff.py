@@ -69,9 +69,7 @@ def run(args: argparse.Namespace) -> int:
     books = [collect(lambda path=path: load_codebook(path), problems) for path in (args.old, args.new)]
     coders = [collect(lambda b=b: compile_codebook(b), problems) if b is not None else None for b in books]
     docs = collect(lambda: read_documents(args.paths, books[1], case_key=args.case_key), problems)
-    gold = None
-    if args.gold is not None and docs is not None:
-        gold = gold_coding(args.gold, docs, books[1], problems)
+    gold = gold_coding(args.gold, docs, books[1], problems) if args.gold is not None else None
     if problems or None in coders or docs is None or (args.gold is not None and gold is None):
         raise EvaluationError(problems or [problem("E901", message="nothing to compare")])
     level = args.level or ("turn" if any(is_units(p) for p in args.paths) else "sentence")

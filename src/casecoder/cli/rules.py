@@ -13,7 +13,7 @@ from ..coder import Coder, compile_codebook
 from ..errors import CasecoderError, EvaluationError, Problem, problem
 from ..evaluate import LEVELS
 from ..evidence import SORTS, rule_evidence
-from ..sources import is_units, load_codings, read_documents
+from ..sources import AUTO, is_units, load_codings, read_documents
 from . import _options
 
 HELP = """\
@@ -36,7 +36,7 @@ examples:
   casecoder rules codebook.yaml data/interviews --gold data/gold --out rules-out/
   casecoder rules codebook.yaml data/interviews --gold data/gold --level turn --sort value
   casecoder rules codebook.yaml ../shared/devset-real/units.csv --gold ../shared/devset-real/gold_a.csv
-  casecoder rules transcripts/ --codebook codebook.yaml --gold overrides/alex.yaml
+  casecoder rules data/interviews --codebook codebook.yaml --gold data/overrides/reviewing-analyst.yaml
 
 writes into --out (default rules-out/): rules.csv (one row per rule, in the --sort order:
 harm = most false positives first, value = most unique true positives first, codebook),
@@ -95,8 +95,16 @@ def read_inputs(book_path: str, paths: Sequence[str], case_key: str | None,
     return book, coder, docs
 
 
-def gold_coding(source: str, docs: Sequence[Any], book: Codebook | None, problems: list[Problem]) -> Any:
-    """The one analyst's coding ``source`` holds (its codings table), or None with the problems."""
+def gold_coding(source: str, docs: Sequence[Any] | None, book: Codebook | None, problems: list[Problem]) -> Any:
+    """The one analyst's coding ``source`` holds (its codings table), or None with the problems.
+
+    Without ``docs`` (the transcripts did not read) the coding cannot be read against them, but a
+    source that does not exist is still named, so one run lists every problem.
+    """
+    if docs is None:
+        if source != AUTO and not Path(source).exists():
+            problems.append(problem("E201", path=source, field="--gold"))
+        return None
     found = collect(lambda: load_codings([source], docs, codebook=book), problems)
     if found is None:
         return None
@@ -116,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     book_path, paths = split_codebook(args.paths, args.codebook)
     problems: list[Problem] = []
     book, coder, docs = read_inputs(book_path, paths, args.case_key, problems)
-    gold = gold_coding(args.gold, docs, book, problems) if docs is not None else None
+    gold = gold_coding(args.gold, docs, book, problems)
     if problems or coder is None or gold is None:
         raise EvaluationError(problems)
     level = args.level or ("turn" if any(is_units(p) for p in paths) else "sentence")

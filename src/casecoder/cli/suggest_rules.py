@@ -34,7 +34,8 @@ examples:
   casecoder suggest-rules codebook.yaml data/interviews --gold data/gold --out suggestions/
   casecoder suggest-rules codebook.yaml ../shared/devset-real/units.csv \\
       --gold ../shared/devset-real/gold_a.csv --min-precision 0.7
-  casecoder suggest-rules transcripts/ --codebook codebook.yaml --gold overrides/alex.yaml --code partnerships
+  casecoder suggest-rules data/interviews --codebook codebook.yaml \\
+      --gold data/analysts/demo-analyst-b.yaml --code move_with_pace
 
 writes into --out (default suggestions/): suggested_rules.yaml (the selected candidates, each
 with its evidence as comments) and candidates.csv (every candidate that passed the guards)
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     book_path, paths = split_codebook(args.paths, args.codebook)
     problems: list[Problem] = []
     book, coder, docs = read_inputs(book_path, paths, args.case_key, problems)
-    gold = gold_coding(args.gold, docs, book, problems) if docs is not None else None
+    gold = gold_coding(args.gold, docs, book, problems)
     if problems or coder is None or gold is None or book is None:
         raise EvaluationError(problems)
     level = args.level or ("turn" if any(is_units(p) for p in paths) else "sentence")
@@ -87,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
     chosen = found[found["selected"]]
     print(f"{len(found)} candidate(s) passed the guards at {level} level; {len(chosen)} selected for "
           f"{chosen['code'].nunique()} code(s)")
-    print(f"{'code':<26} {'rule':<36} {'adds':>4} {'docs':>4} {'FP+':>4} {'P+':>6} {'P':>6}")
+    if chosen.empty:
+        print(f"none adds units at added precision >= {args.min_precision}"
+              + (" (candidates.csv lists them; try a lower --min-precision)" if len(found) else ""))
+    else:
+        print(f"{'code':<26} {'rule':<36} {'adds':>4} {'docs':>4} {'FP+':>4} {'P+':>6} {'P':>6}")
     for r in chosen.to_dict("records"):
         print(f"{r['code'][:26]:<26} {r['rule'][:36]:<36} {r['support_units']:>4} {r['support_documents']:>4} "
               f"{r['added_fp']:>4} {r['added_precision']:>6.3f} {r['precision']:>6.3f}")
