@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,17 @@ def test_cli_rules_help_examples_run_from_the_repository(tmp_path, monkeypatch, 
     ran = run_help_examples("rules", tmp_path, monkeypatch)
     assert "casecoder rules codebook.yaml data/interviews --gold data/gold --out rules-out/" in ran
     assert any("data/overrides/reviewing-analyst.yaml" in example for example in ran)
+
+
+def test_cli_rules_piped_into_a_reader_that_stops_ends_quietly(study):
+    # `casecoder rules ... | head -1`: the reader closes the pipe before the table is printed
+    out = study / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "casecoder", "rules", str(study / "codebook.yaml"), str(study / "t"),
+                             "--gold", str(study / "gold.csv"), "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=300) == 141, err  # as a process ended by SIGPIPE
+    assert err == ""  # no "Broken pipe" error for the reader's choice
+    assert sorted(p.name for p in out.iterdir()) == ["codes.csv", "misses.csv", "rules.csv", "rules.md"]

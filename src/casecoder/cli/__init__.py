@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -141,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in exc.problems:
             print(f"error: {p}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _reader_gone()
     except OSError as exc:
         # An output folder that does not exist or is not writable, a path that is a folder:
         # the user's input, so a message and exit 2 rather than a traceback.
@@ -151,6 +154,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted; no output was left half-written", file=sys.stderr)
         return 130
+
+
+def _reader_gone() -> int:
+    """The exit status when standard output's reader stopped reading (``casecoder rules ... |
+    head``): no message, as any Unix tool piped into ``head``; files a command writes are whole.
+
+    The rest of standard output goes to the null device, so that Python's flush at exit does
+    not fail again; the status is that of a process ended by SIGPIPE (128 + 13).
+    """
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a stand-in stdout (tests) has no descriptor
+        pass
+    return 128 + 13
 
 
 def _terminate(signum: int, frame: object) -> None:  # pragma: no cover - tested in a subprocess
@@ -164,4 +181,9 @@ def entry() -> None:  # pragma: no cover
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)
-    raise SystemExit(main())
+    status = main()
+    try:
+        sys.stdout.flush()  # output still buffered goes now, while a closed pipe can be handled
+    except BrokenPipeError:
+        status = _reader_gone()
+    raise SystemExit(status)
