@@ -216,3 +216,17 @@ def test_mining_does_not_depend_on_the_order_of_documents(order):
     docs = [PANEL[i] for i in order]
     first = suggest_rules(PANEL, gold(PANEL, PANEL_GOLD), book())
     pd.testing.assert_frame_equal(suggest_rules(docs, gold(docs, PANEL_GOLD), book()), first)
+    first = suggest_rules(PANEL, gold(PANEL, PANEL_GOLD), book())
+    pd.testing.assert_frame_equal(suggest_rules(docs, gold(docs, PANEL_GOLD), book()), first)
+
+
+def test_mining_phrase_the_coder_codes_in_one_document_only_is_not_proposed():
+    # Seen in coded units of two documents, but the coder sets the second aside (negated): what
+    # it would add comes from one document, so it is not proposed.
+    docs = [unit("d1", "We ran a participatory budgeting pilot on the estate."),
+            unit("d2", "We never tried participatory budgeting."),
+            unit("d3", "Residents chose the projects by participatory budgeting.")]
+    table = suggest_rules(docs, gold(docs, {"d1": [CODE], "d2": [CODE]}), book())
+    assert "phrase:participatory budgeting" not in set(table["rule"])
+    assert "phrase:participatory budgeting" in set(
+        suggest_rules(docs, gold(docs, {"d1": [CODE], "d2": [CODE]}), book(), min_documents=1)["rule"])
