@@ -107,6 +107,9 @@ def outcome(text: str, code: str) -> str:
     # a report whose verb comes later, before "that"
     ("The inquiry into the failures at the trust found that a joint venture had worked well.", "partnerships", "reported"),
     ("The inquiry was clear and we set up a joint venture.", "partnerships", "coded"),
+    # what a report says the speaker's own organisation did is the speaker's action
+    ("The review shows how quickly we set up a joint venture.", "partnerships", "coded"),
+    ("The review shows how quickly councils set up a joint venture.", "partnerships", "reported"),
     # "not long ago" is a time, not a negation
     ("Not long ago we set up a joint venture with the trust.", "partnerships", "coded"),
     ("Not once did we set up a joint venture.", "partnerships", "negated"),

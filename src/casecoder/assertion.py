@@ -419,16 +419,18 @@ class Assertion:
         reporter, verb = w["reporter"], w["report_verb"]
         # "research shows ...", anywhere before the match in the sentence ("that" does not
         # end a clause, and a report's content often runs over commas).
-        that = self.that
+        that, first = self.that, w["first_person"]
         for q in range(0, start):
             if lower[q] in reporter and (
                     any(lower[k] in verb for k in range(q + 1, min(q + 1 + REPORT_GAP, start))) or
                     any(lower[k] in verb and lower[k + 1] == that
                         for k in range(q + 1, min(q + 1 + REPORT_THAT_GAP, start - 1)))):
-                return not any(lower[k] in self.recommend for k in range(q + 1, start))
+                # What the report says "we" did is the speaker's own action ("the review shows
+                # how fast we moved"), and what it recommends is coded.
+                return not any(lower[k] in self.recommend or lower[k] in first for k in range(q + 1, start))
         # "many councils have ...": a generic subject in the match's clause, with no first
         # person between it and the match.
-        quant, subj, first = w["quantifier"], w["generic_subject"], w["first_person"]
+        quant, subj = w["quantifier"], w["generic_subject"]
         # The subject opens its clause ("many councils have ..."), at most after one word
         # ("and many councils", "now most authorities"); "we trained some staff" is an object.
         for q in range(a, min(a + 2, start - 1)):
