@@ -121,7 +121,9 @@ def test_source_half_is_the_first_hex_digit_of_sha256_of_host_and_path():
 
 
 @given(st.sampled_from(["http://", "https://", ""]), st.booleans(), st.booleans(),
-       st.from_regex(r"[a-z]{1,8}\.(org|uk|com)(/[a-z0-9-]{1,6}){0,3}", fullmatch=True))
+       # (a host named "www" itself, "www.org", loses its "www." like any other: not generated)
+       st.from_regex(r"[a-z]{1,8}\.(org|uk|com)(/[a-z0-9-]{1,6}){0,3}", fullmatch=True)
+       .filter(lambda a: not a.startswith("www.")))
 def test_source_half_ignores_scheme_www_and_trailing_slash(scheme, www, slash, address):
     variant = scheme + ("www." if www else "") + address + ("/" if slash else "")
     assert source_key(variant) == address
