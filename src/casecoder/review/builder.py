@@ -88,18 +88,16 @@ def _check_inputs(
     for name, positions in sorted(missing.items(), key=lambda kv: kv[1][0]):
         problems.append(problem("E801", path=where, line=line(positions[0]), field="document", document=name,
                                 count=len(docs), rows=len(positions), row=positions[0] + 2))
-    # Stale codings (the transcript changed since): the first bad row of each document.
-    stale: set[str] = set()
+    # Stale codings (the transcript changed since): every bad row, each with its row and line,
+    # so that one run lists all the rows to re-code or re-anchor.
     for i, (name, start, end, text) in enumerate(zip(names, starts, ends, texts)):
         doc = docs.get(name)
-        if doc is None or name in stale:
+        if doc is None:
             continue
         if end > len(doc.text):
-            stale.add(name)
             problems.append(problem("E802", path=where, line=line(i), field="start/end", row=i + 2, start=start,
                                     end=end, document=name, length=len(doc.text)))
         elif text and doc.text[start:end] != text:
-            stale.add(name)
             problems.append(problem("E803", path=where, line=line(i), field="text", row=i + 2, start=start, end=end,
                                     document=name, found=_clip(doc.text[start:end]), expected=_clip(text)))
     if problems:
@@ -172,7 +170,7 @@ def build_review(
     ------
     ReviewError
         E801 for each document the codings name that is not among ``documents``; E802/E803
-        when a row's offsets or text do not match its transcript; E804 if ``out_dir`` holds
+        for every row whose offsets or text do not match its transcript; E804 if ``out_dir`` holds
         something other than a review site; E805 if ``chart`` is missing; E806 if
         ``disagreements`` lacks its columns. Nothing is written then.
     CodingsError
