@@ -14,6 +14,7 @@ from casecoder.cli import _progress
 from casecoder.cli import main as cli_main
 from casecoder.coder import _running, code_corpus, code_documents, compile_codebook
 from casecoder.errors import CoderError
+from casecoder.schema import read_codings, write_codings
 from casecoder.transcripts import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,3 +139,28 @@ def test_cli_code_no_bar_with_no_progress(monkeypatch, tmp_path, large):
 
 def test_cli_code_no_bar_when_stderr_is_not_a_terminal(monkeypatch, tmp_path, large):
     assert "%" not in _run_code(monkeypatch, tmp_path, large, terminal=False)
+
+
+def _percents(shown: str) -> list[int]:
+    return [int(p) for p in re.findall(r"coding:\s*(\d+)%", shown)]
+
+
+@pytest.mark.parametrize("command", ["compare", "evaluate"])
+def test_cli_other_coding_commands_draw_the_bar_and_take_no_progress(monkeypatch, tmp_path, large, command):
+    # Every command that runs the coder on transcripts shows the same bar, and --no-progress.
+    gold = tmp_path / "gold.csv"
+    gold.write_text("document,turn,code,quote,reason\nlarge-council,0,partnerships,transcript,x\n", encoding="utf-8")
+    other = tmp_path / "alex.csv"
+    write_codings(read_codings(code_corpus([large], CODEBOOK, tmp_path / "auto.csv")).assign(analyst="alex"), other)
+    args = {
+        "compare": ["compare", "auto", str(other), "--transcripts", str(large), "--codebook", str(CODEBOOK),
+                    "--replicates", "0", "--out", str(tmp_path / "agreement")],
+        "evaluate": ["evaluate", str(CODEBOOK), str(gold), str(large)],
+    }[command]
+    monkeypatch.setattr(_progress, "MININTERVAL", 0)
+    for extra, moving in (([], True), (["--no-progress"], False)):
+        err = _Terminal()
+        monkeypatch.setattr(sys, "stderr", err)
+        assert cli_main([*args, *extra]) == 0, err.getvalue()
+        percents = _percents(err.getvalue())
+        assert (len(set(percents)) >= 4 and any(0 < p < 100 for p in percents)) is moving, err.getvalue()

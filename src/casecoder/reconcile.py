@@ -45,7 +45,7 @@ import numpy as np
 
 from ._yaml import error_place, load_with_lines
 from .agreement import ratings_from_codings, units_table
-from .coder import code_documents
+from .coder import Progress, code_documents
 from .errors import AgreementError, Problem, problem
 from .positions import find_quote
 
@@ -519,7 +519,8 @@ def ratings_for(codings: Sequence[Any], documents: Sequence[Document], *, codebo
         reviewed=[c.reviewed for c in codings], min_overlap=min_overlap)
 
 
-def machine_values(ratings: Any, documents: Sequence[Document], codebook: Codebook, *, jobs: int = 1) -> np.ndarray:
+def machine_values(ratings: Any, documents: Sequence[Document], codebook: Codebook, *, jobs: int = 1,
+                   progress: Progress | None = None) -> np.ndarray:
     """The patterns-only coding's decision (1/0) on every unit and code of ``ratings``.
 
     Parameters
@@ -528,12 +529,14 @@ def machine_values(ratings: Any, documents: Sequence[Document], codebook: Codebo
     documents : sequence of Document
     codebook : Codebook
     jobs : int
+    progress : callable, optional
+        ``progress(done, total)`` as :func:`casecoder.coder.code_documents` calls it.
 
     Returns
     -------
     ndarray, shape (units, codes)
     """
-    auto = code_documents(documents, codebook, jobs=jobs)
+    auto = code_documents(documents, codebook, jobs=jobs, progress=progress)
     # mapped exactly as an analyst's coding is (the same overlap rule); the mapping compares
     # two analysts, so the coding is given twice
     mapped = ratings_from_codings(

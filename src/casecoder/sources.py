@@ -25,6 +25,7 @@ import yaml
 from ._yaml import node_line
 from .agreement.comparison import AnalystCoding
 from .anchored import AnchoredEntry, AnchoredFile, AnchoredFormat, read_anchored, scalar_text
+from .coder import Progress
 from .agreement.units import _analyst_name
 from .errors import AgreementError, CasecoderError, EvaluationError, Problem, problem
 from .evaluate import locate_gold, read_gold, read_unit_gold, read_units
@@ -215,6 +216,7 @@ def load_codings(
     *,
     codebook: Codebook | None = None,
     jobs: int = 1,
+    progress: Progress | None = None,
 ) -> list[AnalystCoding]:
     """Read each analyst's coding for :func:`compare`, whatever its form.
 
@@ -241,6 +243,9 @@ def load_codings(
         Needed for ``auto`` and overrides files; checks codes everywhere.
     jobs : int
         Worker processes for the coder.
+    progress : callable, optional
+        ``progress(done, total)`` for each run of the coder (characters of the transcripts, as
+        :func:`casecoder.coder.code_documents` calls it); nothing is printed.
 
     Returns
     -------
@@ -262,7 +267,8 @@ def load_codings(
         if codebook is None:
             raise AgreementError(problem("E616", path=str(source), why="the patterns-only coding needs a codebook"))
         if overrides not in runs:
-            runs[overrides] = code_and_override(documents, codebook, [overrides] if overrides else [], jobs=jobs)
+            runs[overrides] = code_and_override(documents, codebook, [overrides] if overrides else [], jobs=jobs,
+                                                progress=progress)
         return runs[overrides]
 
     all_docs = frozenset(d.id for d in documents)

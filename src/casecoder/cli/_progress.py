@@ -27,12 +27,14 @@ class Bar:
         self.bar: Any = None
 
     def __call__(self, done: int, total: int | None) -> None:
+        if self.bar is not None and (done < self.bar.n or total != self.bar.total):
+            self.bar.reset(total=total)  # the coder runs again (compare: once per overrides file)
         if self.bar is None:
             from tqdm import tqdm
 
             fmt = "{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}" if total else "{desc}: {elapsed}"
             self.bar = tqdm(total=total, desc=self.desc, bar_format=fmt, leave=False, file=sys.stderr,
-                            mininterval=MININTERVAL, dynamic_ncols=True)
+                            mininterval=MININTERVAL, miniters=1, dynamic_ncols=True)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from ..errors import AgreementError, UsageError, problem
 from ..pipeline import read_transcripts
 from ..sources import load_codings, with_reviewed
 from . import _options
+from ._progress import progress_bar
 
 HELP = """\
 Compare two or more analysts' codings of the same transcripts, unit by unit (sentences by
@@ -81,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _options.case_key(p)
     _options.out(p, "output folder", default="compare-out")
     _options.jobs(p)
+    _options.no_progress(p)
     p.set_defaults(func=run)
 
 
@@ -113,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     documents = read_transcripts(args.paths, codebook, case_key=args.case_key)
     codes = [c.strip() for c in args.codes.split(",") if c.strip()] if args.codes else None
-    inputs = load_codings(args.codings, documents, codebook=codebook, jobs=args.jobs)
+    with progress_bar(args) as bar:
+        inputs = load_codings(args.codings, documents, codebook=codebook, jobs=args.jobs, progress=bar)
     if args.reviewed:
         inputs = with_reviewed(inputs, documents, args.reviewed)
     # what a reader left out (a .qdpx source matching no transcript, ...): once per file

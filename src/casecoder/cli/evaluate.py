@@ -12,6 +12,7 @@ from ..schema import read_codings, write_codings
 from ..errors import UsageError, problem
 from ..pipeline import read_transcripts
 from . import _options
+from ._progress import progress_bar
 
 HELP = """\
 Compare codings with a gold coding, unit by unit, and print per-code precision, recall, F1
@@ -50,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _options.out(p, "folder for the scores and error lists")
     _options.codebook(p, help="codebook: the codes to score")
     _options.case_key(p)
+    _options.no_progress(p)
     p.set_defaults(func=run)
 
 
@@ -77,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if runs_coder:
         from ..coder import code_documents  # the spaCy pipeline loads only when needed
 
-        codings = code_documents(docs, book)
+        with progress_bar(args) as bar:
+            codings = code_documents(docs, book, progress=bar)
         if args.out:
             write_codings(codings, Path(args.out) / "codings.csv")
     else:

@@ -12,6 +12,7 @@ from ..reconcile import (agenda, consensus_overrides, consensus_values, decision
                          machine_values, ratings_for)
 from ..sources import load_codings
 from . import _options
+from ._progress import progress_bar
 
 HELP = """\
 Settle the analysts' disagreements into a consensus coding, in two steps.
@@ -53,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _options.codebook(p)
     _options.case_key(p)
     _options.jobs(p)
+    _options.no_progress(p)
     p.set_defaults(func=run)
 
 
@@ -62,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     documents = read_transcripts(args.paths, codebook, case_key=args.case_key)
     codes = [c.strip() for c in args.codes.split(",") if c.strip()] if args.codes else None
-    inputs = load_codings(args.codings, documents, codebook=codebook, jobs=args.jobs)
+    with progress_bar(args) as bar:
+        inputs = load_codings(args.codings, documents, codebook=codebook, jobs=args.jobs, progress=bar)
     ratings = ratings_for(inputs, documents, codebook=codebook, unit=args.unit, codes=codes,
                           min_overlap=args.min_overlap, include_interviewer=args.include_interviewer)
     path = Path(args.decisions)
@@ -77,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     decisions = load_decisions(path, codebook=codebook)
     consensus = consensus_values(ratings, decisions, documents, path=str(path))
-    machine = machine_values(ratings, documents, codebook, jobs=args.jobs)
+    with progress_bar(args) as bar:
+        machine = machine_values(ratings, documents, codebook, jobs=args.jobs, progress=bar)
     text = consensus_overrides(ratings, consensus, machine, documents, decisions)
     atomic_write_text(args.consensus, text)
     entries = text.count("\n  - action: ")
