@@ -46,6 +46,18 @@ def test_cli_validate_bad_codebook_lists_each_problem(tmp_path, capsys):
     assert out.out.strip().splitlines()[-1] == "not ok: 2 problems (listed on standard error)"
 
 
+def test_cli_validate_new_user_without_a_codebook_hears_where_one_comes_from(tmp_path, capsys, monkeypatch):
+    # Issue 16, item 11: a first validate in a folder with transcripts and no codebook.yaml.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "a.md").write_text("---\ncouncil: a\n---\nDirector: Fine.\n", encoding="utf-8")
+    assert main(["validate", "transcripts"]) == 2
+    out = capsys.readouterr()
+    assert "codebook.yaml: codebook file not found" in out.err and "casecoder init FOLDER" in out.err
+    assert "[E101]" in out.err
+    assert out.out.strip().splitlines()[-1] == "not ok: 1 problem (listed on standard error)"
+
+
 def test_cli_validate_missing_paths_exit_2(tmp_path, capsys):
     assert main(["validate", "--codebook", str(tmp_path / "none.yaml"), str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err

@@ -105,6 +105,22 @@ def test_evaluate_lists_misses_and_false_alarms_with_text():
     }
 
 
+def test_evaluate_written_csvs_are_spreadsheet_safe(tmp_path):
+    # A sentence, a gold reason and a case a spreadsheet would run as formulas (issue 16, item 8).
+    doc = make_doc("c", "=cmd|' /C calc'!A0", [("Manager", "=SUM(A1) and we took a leap of faith.")])
+    gold = pd.DataFrame([{"document": "c", "turn": 0, "code": "considered_risk", "quote": "leap of faith",
+                          "reason": "@risk: a leap"}])
+    res = evaluate(CODINGS.iloc[0:0], gold, [doc], level="sentence")
+    written = [p for p in res.write(tmp_path) if p.suffix == ".csv"]
+    assert sorted(p.name for p in written) == ["errors_sentence.csv", "scores_sentence.csv"]
+    for path in written:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        cells = [v for col in raw for v in raw[col]] + list(raw.columns)
+        assert not any(v.startswith(("=", "+", "@")) for v in cells), path.name
+    errors = (tmp_path / "errors_sentence.csv").read_text(encoding="utf-8")
+    assert "'=SUM(A1) and we took a leap of faith." in errors and "'@risk: a leap" in errors
+
+
 def test_evaluate_perfect_codings_score_one():
     located = locate_gold(GOLD, DOCS)
     perfect = located[["document", "case", "start", "end", "code"]]

@@ -134,3 +134,27 @@ def test_io_a_killed_writer_leaves_nothing_after_the_next_run(tmp_path, sig):
     atomic_write_text(target, "new\n")
     assert [p.name for p in tmp_path.iterdir()] == ["codings.csv"]
     assert target.read_text(encoding="utf-8") == "new\n"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_io_a_killed_site_writer_leaves_nothing_after_the_next_build(tmp_path, sig):
+    site = tmp_path / "review"
+    site.mkdir()
+    (site / "index.html").write_text("old", encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import time
+        from casecoder.io import atomic_dir
+        with atomic_dir({str(site)!r}) as tmp:
+            (tmp / "index.html").write_text("half", encoding="utf-8")
+            print("writing", flush=True)
+            time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    assert (site / "index.html").read_text(encoding="utf-8") == "old"  # never damaged
+    with atomic_dir(site) as tmp:
+        (tmp / "index.html").write_text("new", encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["review"]  # the killed run's folder is gone
+    assert (site / "index.html").read_text(encoding="utf-8") == "new"

@@ -43,3 +43,17 @@ def test_starter_copies_a_named_codebook_after_checking_it(tmp_path):
     with pytest.raises(CodebookError):
         init_study(tmp_path / "other", codebook=bad)
     assert not (tmp_path / "other").exists()
+
+
+def test_starter_docs_tell_a_new_user_where_things_come_from():
+    # Issue 16, item 11: the README says where a new study's codebook comes from, and the
+    # transcript rules for .docx, .vtt, cases.csv and interviewers are written down.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    own = readme.split("## Using it on your own study", 1)[1].split("\n## ", 1)[0]
+    assert "casecoder init" in own and "--codebook" in own and "TRANSCRIPT_FORMAT.md" in own
+    rules = (ROOT / "docs" / "TRANSCRIPT_FORMAT.md").read_text(encoding="utf-8")
+    headings = [line for line in rules.splitlines() if line.startswith("## ")]
+    for needed in ("(.docx)", "(.vtt)", "cases.csv", "Interviewers", "Encodings"):
+        assert any(needed in h for h in headings), needed
+    cases = rules.split("cases.csv", 1)[1]
+    assert "file,case" in cases and "interviewer" in cases

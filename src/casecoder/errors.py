@@ -70,7 +70,7 @@ MESSAGES: dict[str, str] = {
     "E019": "two different cases: the front matter says '{front}', cases.csv says '{listed}'; keep one",
     "E020": "cases.csv names '{id}', but no transcript of that name was read from this folder",
     # --- E1xx codebook ----------------------------------------------------------------------
-    "E101": "codebook file not found; pass --codebook PATH",
+    "E101": "codebook file not found; pass --codebook PATH, or lay out a new study with a starter codebook: casecoder init FOLDER",
     "E102": "codebook is not valid YAML: {error}",
     "E103": "expected {expected}, found {found}",
     "E104": "unknown key '{key}'; allowed keys: {allowed}",
