@@ -244,8 +244,7 @@ def load_codings(
     jobs : int
         Worker processes for the coder.
     progress : callable, optional
-        ``progress(done, total)`` for each run of the coder (characters of the transcripts, as
-        :func:`casecoder.coder.code_documents` calls it); nothing is printed.
+        ``progress(done, total)`` for each run of the coder (:func:`casecoder.coder.code_documents`).
 
     Returns
     -------
