@@ -7,7 +7,6 @@ import pandas as pd
 
 from casecoder import agreement as ag
 from casecoder import sources
-from casecoder.schema import read_codings, write_codings
 
 from agreement_data import ANALYST_YAML, DemoCodebook, coding_table, corpus_like, documents  # noqa: F401  (documents is a fixture)
 
@@ -96,38 +95,3 @@ def test_agreement_written_csvs_are_spreadsheet_safe(documents, tmp_path):
         cells = [v for col in raw for v in raw[col]] + list(raw.columns)
         assert not any(v.startswith(("=", "+", "@")) for v in cells), name
     assert "'=cmd" in (tmp_path / "out" / "disagreements.csv").read_text(encoding="utf-8")
-
-
-def _named_interviewer_study(folder: Path, declare: bool) -> Path:
-    t = folder / "t"
-    t.mkdir()
-    (t / "call.vtt").write_text(
-        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Ruth Adeyemi>Did you build partnerships? Who took the risks?\n\n"
-        "00:00:03.500 --> 00:00:06.000\n<v Director>We built a partnership with the university.\n",
-        encoding="utf-8")
-    (t / "cases.csv").write_text("file,case,interviewer\ncall.vtt,wigan," + ("Ruth Adeyemi" if declare else "") + "\n",
-                                 encoding="utf-8")
-    return t
-
-
-def test_agreement_cli_compare_leaves_out_a_named_interviewers_turns(tmp_path, capsys):
-    # Issue 16, item 4: an interviewer Zoom names (<v Ruth Adeyemi>) and cases.csv declares is
-    # not coded and her sentences are not units of the comparison.
-    from casecoder.cli import main
-
-    book = str(Path(__file__).resolve().parents[1] / "codebook.yaml")
-    units = {}
-    for declare in (False, True):
-        folder = tmp_path / f"declared-{declare}"
-        folder.mkdir()
-        t = _named_interviewer_study(folder, declare)
-        assert main(["code", str(t), "--codebook", book, "--out", str(folder / "c.csv"), "--no-progress"]) == 0
-        capsys.readouterr()
-        write_codings(read_codings(folder / "c.csv").assign(analyst="alex"), folder / "alex.csv")
-        assert main(["compare", "auto", str(folder / "alex.csv"), "--transcripts", str(t), "--codebook", book,
-                     "--replicates", "0", "--out", str(folder / "agreement")]) == 0
-        out = capsys.readouterr().out
-        units[declare] = int(out.split("units: ", 1)[1].split()[0])
-        speakers = set(pd.read_csv(folder / "c.csv", dtype=str, keep_default_na=False)["speaker"])
-        assert ("Ruth Adeyemi" in speakers) is not declare
-    assert units == {False: 3, True: 1}  # her two questions, then the Director's one sentence

@@ -13,6 +13,7 @@ import pytest
 from casecoder import sources
 from casecoder.cli import main
 from casecoder.refi import export_qdpx
+from casecoder.schema import read_codings, write_codings
 
 from agreement_data import ANALYST_YAML, coding_table, documents  # noqa: F401  (the fixture)
 from cli_data import examples, shipped_study  # noqa: F401  (the fixture)
@@ -160,3 +161,35 @@ def test_agreement_refi_shipped_corpus_demo_project_against_gold_table(tmp_path,
     pd.testing.assert_frame_equal(dis[1], dis[0])
     stats = pd.read_csv(tmp_path / "refi" / "agreement.csv")
     assert int(stats.loc[stats["scope"] == "pooled", "disagreements"].iloc[0]) > 0
+
+
+def _named_interviewer_study(folder: Path, declare: bool) -> Path:
+    t = folder / "t"
+    t.mkdir()
+    (t / "call.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Ruth Adeyemi>Did you build partnerships? Who took the risks?\n\n"
+        "00:00:03.500 --> 00:00:06.000\n<v Director>We built a partnership with the university.\n",
+        encoding="utf-8")
+    (t / "cases.csv").write_text("file,case,interviewer\ncall.vtt,wigan," + ("Ruth Adeyemi" if declare else "") + "\n",
+                                 encoding="utf-8")
+    return t
+
+
+def test_cli_compare_leaves_out_a_named_interviewers_turns(tmp_path, capsys):
+    # Issue 16, item 4: an interviewer Zoom names (<v Ruth Adeyemi>) and cases.csv declares is
+    # not coded and her sentences are not units of the comparison.
+    units = {}
+    for declare in (False, True):
+        folder = tmp_path / f"declared-{declare}"
+        folder.mkdir()
+        t = _named_interviewer_study(folder, declare)
+        assert main(["code", str(t), "--codebook", CODEBOOK, "--out", str(folder / "c.csv"), "--no-progress"]) == 0
+        capsys.readouterr()
+        write_codings(read_codings(folder / "c.csv").assign(analyst="alex"), folder / "alex.csv")
+        assert main(["compare", "auto", str(folder / "alex.csv"), "--transcripts", str(t), "--codebook", CODEBOOK,
+                     "--replicates", "0", "--out", str(folder / "agreement")]) == 0
+        out = capsys.readouterr().out
+        units[declare] = int(out.split("units: ", 1)[1].split()[0])
+        speakers = set(pd.read_csv(folder / "c.csv", dtype=str, keep_default_na=False)["speaker"])
+        assert ("Ruth Adeyemi" in speakers) is not declare
+    assert units == {False: 3, True: 1}  # her two questions, then the Director's one sentence

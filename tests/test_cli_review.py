@@ -4,6 +4,7 @@ turn kinds and the corpus notice shown, and a codings table naming a missing tra
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -107,3 +108,21 @@ def test_review_cli_turn_kinds(tmp_path: Path) -> None:
         "Coded transcripts: review Notice. " + " ".join(NOTICE.split()))
     (kinds / "oldham.yaml").write_text("turns: [{turn: 7, kind: paraphrase}]\n", encoding="utf-8")
     assert main([*args, "--turn-kinds", str(kinds)]) == 2
+
+
+def test_review_cli_lists_every_stale_row_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    interviews, book, _ = cli_inputs(tmp_path)
+    good = pd.read_csv(tmp_path / "good.csv", keep_default_na=False)
+    stale = pd.concat([good] * 3, ignore_index=True)
+    stale.loc[0, "text"] = "We built a bridge."
+    stale.loc[1, "end"] = 10_000
+    stale.loc[2, "text"] = "We built a tunnel."
+    stale.to_csv(tmp_path / "stale.csv", index=False)
+    code = main(["review", str(tmp_path / "stale.csv"), str(interviews), "--codebook", str(book),
+                 "--out", str(tmp_path / "site")])
+    err = capsys.readouterr().err
+    assert code == 2
+    for line in (2, 3, 4):
+        assert f"{tmp_path / 'stale.csv'}:{line}: " in err and f"row {line}:" in err
+    assert re.findall(r"\[(E80\d)\]", err) == ["E803", "E802", "E803"]
+    assert not (tmp_path / "site").exists()
