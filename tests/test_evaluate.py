@@ -17,7 +17,7 @@ from casecoder.codebook import load_codebook
 from casecoder.errors import EvaluationError
 from casecoder.evaluate import evaluate, locate_gold, read_devset, read_gold, scores_from_counts
 
-from evaluate_data import DOCS, GOLD, A, row
+from evaluate_data import DOCS, GOLD, A, make_doc, row
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = load_codebook(ROOT / "codebook.yaml", validate_patterns=False)
