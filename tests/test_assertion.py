@@ -99,6 +99,7 @@ def outcome(text: str, code: str) -> str:
     ("We chose a joint venture rather than a contract.", "partnerships", "coded"),
     ("Instead of a contract, we set up a joint venture.", "partnerships", "coded"),
     ("What we did instead was a joint venture with the trust.", "partnerships", "coded"),
+    ("We use the trust's money to change the model, rather than just a joint venture.", "partnerships", "coded"),
     # a percentage in the clause: a statistic, not an action
     ("Recycling rose to sixty per cent, thanks to our joint venture with the trust.", "partnerships", "statistic"),
     ("Ninety percent of staff said we involve residents well.", "involve_residents", "statistic"),
@@ -113,6 +114,11 @@ def outcome(text: str, code: str) -> str:
     # "not long ago" is a time, not a negation
     ("Not long ago we set up a joint venture with the trust.", "partnerships", "coded"),
     ("Not once did we set up a joint venture.", "partnerships", "negated"),
+    # a negated relative clause does not negate the main clause after it
+    ("Tenants who had never been asked are now involved in the joint venture.", "partnerships", "coded"),
+    ("Councils which did not share a vision are now in a joint venture.", "partnerships", "coded"),
+    ("Councils which have not set up a joint venture lag behind.", "partnerships", "negated"),
+    ("We have never been in a joint venture.", "partnerships", "negated"),
     # a review names a document
     ("I read the partnership review last week.", "partnerships", "mention"),
 ])

@@ -9,11 +9,14 @@ recorded in the codings table (``status`` ``excluded``), so the review shows it:
 reason             the match is set aside when ...
 =================  ===========================================================================
 ``negated``        a negator stands before it in its clause ("we haven't invested in"), or an
-                   auxiliary + "not"/"never" follows it ("culture isn't ..."); see below
+                   auxiliary + "not"/"never" follows it ("culture isn't ..."), unless the
+                   negator is confined to a relative clause ("staff who had never been asked
+                   are now involved"); see below
 ``question``       its sentence holds a question mark ("would a shared vision help?")
 ``contrasted``     it is what a contrast sets aside: it follows "rather than", "instead of" or "as
                    opposed to" in its clause ("people grab for restructures rather than shifting
-                   the culture"); what the speaker chose instead is not affected
+                   the culture"); what the speaker chose instead is not affected, nor is what
+                   follows "rather than just" (not enough alone, not refused)
 ``hypothetical``   a conditional or hypothetical word stands before it in its clause ("if we
                    involved residents", "we could set up", "whether to partner")
 ``barrier``        a word of fear, lack or resistance stands in its clause ("frightened of any
@@ -78,9 +81,15 @@ NEGATORS: tuple[str, ...] = (
 NEGATION_CANCELLERS: tuple[str, ...] = ("only", "just", "doubt", "least", "less")
 #: "not long ago", "not long after": a negator, "long", then one of these is a time, not a negation.
 NOT_LONG_TIME: tuple[str, ...] = ("ago", "after", "before", "since")
+#: Relative pronouns: a negator after one of them, followed by a new auxiliary before the match,
+#: negates only the relative clause ("staff who had never been asked are now involved").
+RELATIVES: tuple[str, ...] = ("who", "which", "whose")
 #: Contrasts that set aside what follows them in the clause: "rather than X", "instead of X",
 #: "as opposed to X" (the first word, then the second).
 CONTRASTS: tuple[tuple[str, str], ...] = (("rather", "than"), ("instead", "of"), ("opposed", "to"))
+#: A contrast directly followed by one of these does not set aside: "rather than just", "instead
+#: of only" say what is not enough alone.
+CONTRAST_CANCELLERS: tuple[str, ...] = ("just", "only", "simply", "merely", "purely")
 #: A percentage: "per cent", "percent", "%" in the match's clause makes it a statistic.
 PERCENT: tuple[str, ...] = ("%", "percent", "per cent")
 #: Tokens that end a clause: a negator before them does not reach a match after them.
@@ -233,6 +242,8 @@ class Assertion:
     contrasts: Mapping[int, int] = field(default_factory=dict)
     percent: frozenset[int] = frozenset()
     per_cent: tuple[int, int] = (0, 0)
+    relatives: frozenset[int] = frozenset()
+    contrast_cancellers: frozenset[int] = frozenset()
     # The words whose presence in a sentence makes each check worth running (:meth:`cues`).
     _any_cue: frozenset[int] = frozenset()
     _cue_bits: Mapping[int, int] = field(default_factory=dict)
@@ -284,9 +295,30 @@ class Assertion:
             if h in self.negators:
                 nxt = lower[q + 1] if q + 1 < n else 0
                 if nxt not in self.cancellers and not (nxt in barrier and q + 1 < start) and not (
-                        nxt == self.not_long[0] and q + 2 < n and lower[q + 2] in self.not_long[1]):
+                        nxt == self.not_long[0] and q + 2 < n and lower[q + 2] in self.not_long[1]) and not (
+                        self._relative(lower, q, start)):
                     return True
             q -= 1
+        return False
+
+    def _relative(self, lower: Sequence[int], q: int, start: int) -> bool:
+        """Is the negator at ``q`` confined to a relative clause that ends before the match?
+
+        "Staff who had never been asked are now co-designing services": a relative pronoun
+        (``who``, ``which``, ``whose``) stands before the negator in its clause, and a new
+        auxiliary after the negated verb ("are", not the "been" of the negated verb group)
+        starts the main clause's verb before the match. Without a parser this is a word
+        pattern: a negated relative clause with no auxiliary after it ("staff who never spoke
+        up now co-design") still negates."""
+        aux = self.auxiliaries
+        if not any(lower[k] in aux and lower[k - 1] not in aux and lower[k - 1] not in self.negators
+                   for k in range(q + 2, start)):
+            return False
+        r = q - 1
+        while r >= 0 and lower[r] not in self.boundaries:
+            if lower[r] in self.relatives:
+                return True
+            r -= 1
         return False
 
     def cues(self, lower: Sequence[int]) -> int:
@@ -380,7 +412,8 @@ class Assertion:
         while q >= 1:
             h = lower[q]
             if contrasts.get(h) == lower[q - 1]:
-                return True
+                # "rather than just putting forms online": what is not enough alone, not refused.
+                return lower[q + 1] not in self.contrast_cancellers
             if h in self.boundaries or (h in self.conjunctions and lower[q + 1] in self.subjects):
                 return False
             q -= 1
@@ -521,4 +554,6 @@ def compile_assertion(settings: Mapping[str, Any] | None = None) -> Assertion:
         contrasts=contrasts,
         percent=percent,
         per_cent=(per_cent[0], per_cent[1]),
+        relatives=hashed(RELATIVES),
+        contrast_cancellers=hashed(CONTRAST_CANCELLERS),
     )
