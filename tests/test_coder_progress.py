@@ -145,7 +145,7 @@ def _percents(shown: str) -> list[int]:
     return [int(p) for p in re.findall(r"coding:\s*(\d+)%", shown)]
 
 
-@pytest.mark.parametrize("command", ["compare", "evaluate"])
+@pytest.mark.parametrize("command", ["compare", "evaluate", "rules", "codebook-diff"])
 def test_cli_other_coding_commands_draw_the_bar_and_take_no_progress(monkeypatch, tmp_path, large, command):
     # Every command that runs the coder on transcripts shows the same bar, and --no-progress.
     gold = tmp_path / "gold.csv"
@@ -156,6 +156,8 @@ def test_cli_other_coding_commands_draw_the_bar_and_take_no_progress(monkeypatch
         "compare": ["compare", "auto", str(other), "--transcripts", str(large), "--codebook", str(CODEBOOK),
                     "--replicates", "0", "--out", str(tmp_path / "agreement")],
         "evaluate": ["evaluate", str(CODEBOOK), str(gold), str(large)],
+        "rules": ["rules", str(CODEBOOK), str(large), "--gold", str(gold), "--out", str(tmp_path / "rules")],
+        "codebook-diff": ["codebook-diff", str(CODEBOOK), str(CODEBOOK), str(large), "--out", str(tmp_path / "diff")],
     }[command]
     monkeypatch.setattr(_progress, "MININTERVAL", 0)
     for extra, moving in (([], True), (["--no-progress"], False)):

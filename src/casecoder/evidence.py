@@ -40,7 +40,7 @@ import pandas as pd
 
 from .agreement.units import span_units, units_table
 from .codebook import Codebook
-from .coder import Coder, code_documents, compile_codebook
+from .coder import Coder, Progress, code_documents, compile_codebook
 from .errors import EvaluationError, problem
 from .evaluate import LEVELS, scores_from_counts
 from .io import atomic_write_text
@@ -196,6 +196,7 @@ def rule_evidence(
     *,
     level: str = "sentence",
     jobs: int = 1,
+    progress: Progress | None = None,
 ) -> RuleEvidence:
     """Evidence for every rule of a codebook on documents, against an analyst's coding.
 
@@ -214,6 +215,8 @@ def rule_evidence(
         The unit counted, as in :func:`casecoder.evaluate.evaluate`.
     jobs : int, default 1
         Worker processes for the coder.
+    progress : callable, optional
+        ``progress(done, total)`` as :func:`casecoder.coder.code_documents` calls it.
 
     Returns
     -------
@@ -251,7 +254,7 @@ def rule_evidence(
     coder = _as_coder(codebook)
     docs = {d.id: d for d in documents}
     gold_rows = _gold_rows(gold, docs, coder.codes)
-    rows = code_documents(docs.values(), coder, jobs=jobs, every_rule=True)
+    rows = code_documents(docs.values(), coder, jobs=jobs, every_rule=True, progress=progress)
     units = units_table(docs.values(), level, include_interviewer=True)
     gold_units = _units_by(gold_rows, units, level, ["code"])
     coded = rows[rows["status"] == "coded"].reset_index(drop=True)
@@ -505,6 +508,7 @@ def codebook_diff(
     gold: pd.DataFrame | None = None,
     level: str = "sentence",
     jobs: int = 1,
+    progress: Progress | None = None,
 ) -> CodebookDiff:
     """What changing a codebook from ``old`` to ``new`` does to the coding of ``documents``.
 
@@ -519,6 +523,8 @@ def codebook_diff(
     level : {"sentence", "turn", "case"}, default "sentence"
         The unit the gold is compared on.
     jobs : int, default 1
+    progress : callable, optional
+        ``progress(done, total)`` for each of the coder's two runs (see :func:`rule_evidence`).
 
     Returns
     -------
@@ -551,7 +557,7 @@ def codebook_diff(
     docs = {d.id: d for d in documents}
     codes = list(dict.fromkeys([*coders[1].codes, *coders[0].codes]))
     gold_rows = _gold_rows(gold, docs, codes) if gold is not None else None
-    tables = [code_documents(docs.values(), c, jobs=jobs) for c in coders]
+    tables = [code_documents(docs.values(), c, jobs=jobs, progress=progress) for c in coders]
     units = units_table(docs.values(), level, include_interviewer=True)
     gold_units = _units_by(gold_rows, units, level, ["code"]) if gold_rows is not None else None
     changes = _changes(tables[0], tables[1], codes, units, level, gold_units)

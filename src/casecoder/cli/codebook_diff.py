@@ -13,6 +13,7 @@ from ..evaluate import LEVELS
 from ..evidence import codebook_diff
 from ..sources import is_units, read_documents
 from . import _options
+from ._progress import progress_bar
 from .rules import collect, gold_coding
 
 HELP = """\
@@ -56,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _options.case_key(p)
     _options.out(p, "output folder", default="diff-out")
     _options.jobs(p)
+    _options.no_progress(p)
     p.set_defaults(func=run)
 
 
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     if problems or None in coders or docs is None or (args.gold is not None and gold is None):
         raise EvaluationError(problems or [problem("E901", message="nothing to compare")])
     level = args.level or ("turn" if any(is_units(p) for p in args.paths) else "sentence")
-    diff = codebook_diff(docs, coders[0], coders[1], gold=gold, level=level, jobs=args.jobs)
+    with progress_bar(args) as bar:
+        diff = codebook_diff(docs, coders[0], coders[1], gold=gold, level=level, jobs=args.jobs, progress=bar)
     written = diff.write(args.out)
     gained = int((diff.changes["change"] == "gained").sum())
     print(f"{gained} coding(s) gained, {len(diff.changes) - gained} lost")

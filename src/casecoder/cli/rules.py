@@ -15,6 +15,7 @@ from ..evaluate import LEVELS
 from ..evidence import SORTS, rule_evidence
 from ..sources import AUTO, is_units, load_codings, read_documents
 from . import _options
+from ._progress import progress_bar
 
 HELP = """\
 For each rule of a codebook (every phrase, mention and token pattern of every code): the units
@@ -64,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _options.case_key(p)
     _options.out(p, "output folder", default="rules-out")
     _options.jobs(p)
+    _options.no_progress(p)
     p.set_defaults(func=run)
 
 
@@ -128,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
     if problems or coder is None or gold is None:
         raise EvaluationError(problems)
     level = args.level or ("turn" if any(is_units(p) for p in paths) else "sentence")
-    ev = rule_evidence(docs, coder, gold, level=level, jobs=args.jobs)
+    with progress_bar(args) as bar:
+        ev = rule_evidence(docs, coder, gold, level=level, jobs=args.jobs, progress=bar)
     written = ev.write(args.out, sort=args.sort)
     fired = int((ev.rules["hits"] > 0).sum())
     print(f"{len(ev.rules)} rules of {len(ev.codes)} codes at {level} level ({ev.units} units): {fired} fire, "
