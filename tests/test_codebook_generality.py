@@ -182,3 +182,56 @@ def test_codebook_generality_stale_marks_are_reported():
     # Without the corpus, the marked rule codes no corpus sentence: stale for that reason instead.
     _, stale = generality(book, [_doc("x", "Bonjour.")], OTHERS[1:2])
     assert any("codes no corpus sentence" in s for s in stale)
+
+
+# At most this many token patterns (and phrases of three words or more) may code exactly one unit
+# of the real-language dev set and no other text the project holds. (A single word or a
+# two-word term, "mentoring", "open source", is vocabulary; a construction is where a sentence
+# gets copied.) Such a rule is evidence of one sentence, not yet of a concept: the dev
+# set is there to learn how people talk, and a rule that only ever matched the unit it was read
+# from has not shown that it holds for anyone else (rules written from one half of the set
+# moved the other half by about nothing). The budget is the count after the audit of
+# docs/CODER.md ("Rules that code one unit"); a new rule should code the concept in words that
+# also reach other text, not raise it.
+SINGLE_UNIT_BUDGET = 42
+
+
+def single_unit_rules(book: Codebook, units: Sequence[Document], others: Sequence[Document]) -> list[str]:
+    """The patterns (and phrases of 3+ words) that code exactly one of ``units`` and nothing in
+    ``others``, one line each: ``code rule: codes only unit ID``."""
+    split, rules = _one_code_per_rule(book)
+    coder = compile_codebook(split)
+    rows = code_documents(units, coder)
+    coded = rows[rows["status"] == "coded"]
+    by_rule = coded.groupby("code")["document"].agg(lambda d: sorted(set(d)))
+    elsewhere = _coding_rules(others, coder)
+    return [f"{rules[rid][0]} {rules[rid][1]}: codes only unit {docs[0]}"
+            for rid, docs in by_rule.items()
+            if len(docs) == 1 and rid not in elsewhere and _construction(rules[rid][1])]
+
+
+def _construction(label: str) -> bool:
+    kind, _, rule = label.partition(":")
+    return kind == "pattern" or len(rule.split()) >= 3
+
+
+def test_codebook_generality_rules_that_code_one_dev_unit_are_few():
+    if not REAL_UNITS.is_file():
+        pytest.skip(f"{REAL_UNITS} is absent")
+    corpus = read_corpus(INTERVIEWS)
+    others = list(corpus) + not_from(corpus, read_devset(DEVSET)[0]) + read_devset(HELDOUT)[0]
+    single = single_unit_rules(load_codebook(CODEBOOK), read_units(REAL_UNITS)[0], others)
+    assert len(single) <= SINGLE_UNIT_BUDGET, (
+        f"{len(single)} rules code one dev-set unit and no other text (budget {SINGLE_UNIT_BUDGET}); "
+        "write them for the concept or remove them:\n" + "\n".join(sorted(single)))
+
+
+def test_codebook_generality_single_unit_rules_are_found():
+    book = parse_codebook(BOOK.replace("{mark}", ""))
+    units = [_doc("u1", "Nothing is a daft idea here, and curiosity is rewarded."), _doc("u2", "We encourage ideas."),
+             _doc("u3", "They encourage every idea.")]
+    # daft_idea codes u1 alone; welcome_ideas codes two units; the word curiosity codes u1 alone
+    # too but is vocabulary, not a construction
+    assert single_unit_rules(book, units, []) == ["innovative_culture pattern:daft_idea: codes only unit u1"]
+    # a construction that also codes other text has shown more than one sentence
+    assert single_unit_rules(book, units, [_doc("o1", "Nothing is a daft idea, they said.")]) == []

@@ -68,9 +68,6 @@ CONCEPTS = [
     ("recruit_for_innovation", "pattern:recruit_on_values",
      "Applicants are selected on their values as much as their skills.",
      "Applicants are selected on the basis of their exam results."),
-    ("recruit_for_innovation", "pattern:take_on_for_values",
-     "The people we take on need to have values that fit how we work.",
-     "We take on about forty apprentices every year."),
     ("recruit_for_innovation", "pattern:newcomers_bring_ideas",
      "New graduates bring fresh ideas and a different perspective.",
      "New graduates bring their own laptops on the first day."),
@@ -138,9 +135,6 @@ CONCEPTS = [
     ("bold_leadership", "pattern:pull_together",
      "When the budget fell, the whole borough pulled together behind the plan.",
      "I pulled together a list of the bins that need replacing."),
-    ("bold_leadership", "pattern:tinkering_not_enough",
-     "Tweaking the old model isn't going to get us there; we need a new one.",
-     "The mechanic spent the morning tinkering with the van."),
     ("move_with_pace", "pattern:within_days",
      "The new helpline was running within days of the flood.",
      "The ferry crossing takes two days."),
@@ -161,7 +155,7 @@ CONCEPTS = [
     ("involve_residents", "pattern:outside_in",
      "The service is designed from the outside in, not around our departments.",
      "We sat outside in the sunshine at lunch."),
-    # resources: funds for ideas, money behind them, a team paid to drive a change
+    # resources: funds for ideas, money behind them
     ("resource_innovation", "pattern:ideas_fund",
      "Any officer can bid to our ideas fund for a trial.",
      "The trust fund pays for the museum's roof."),
@@ -171,9 +165,6 @@ CONCEPTS = [
     ("resource_innovation", "pattern:resources_behind",
      "The best proposals get money put behind them straight away.",
      "The cash was put in the safe."),
-    ("resource_innovation", "pattern:fund_a_team",
-     "We funded a small team to drive the redesign of adult care.",
-     "A small team of walkers set out at dawn."),
     # risk: learning from what did not work
     ("considered_risk", "pattern:learn_from_what_failed",
      "We learn from the projects that didn't work as much as from the rest.",
