@@ -122,3 +122,36 @@ def test_cli_codebook_diff_every_bad_input_named_in_one_run(study, capsys):
 def test_cli_codebook_diff_help_examples_run_from_the_repository(tmp_path, monkeypatch, capsys):
     ran = run_help_examples("codebook-diff", tmp_path, monkeypatch)
     assert "casecoder codebook-diff old.yaml codebook.yaml data/interviews --gold data/gold --out diff-out/" in ran
+
+
+def test_cli_codebook_diff_written_csvs_are_spreadsheet_safe(tmp_path, capsys):
+    # The gained sentence and its case start as formulas would: every CSV cell that would run in a
+    # spreadsheet gets the leading apostrophe of casecoder.io.spreadsheet_safe; diff.md keeps the text.
+    gained = "=SUM(A1) we tried a café pilot and accepted it might fail."
+    for name, text in (("old.yaml", OLD), ("new.yaml", NEW),
+                       ("gold.csv", GOLD.replace("north,1,risk,We tried a café pilot and accepted it might fail.",
+                                                 f"north,2,risk,{gained}"))):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "north.md").write_text(
+        TRANSCRIPT.replace("council: Nørth", "council: \"@Nørth\"")
+        .replace(" We tried a café pilot and accepted it might fail.", f"\n\nManager: {gained}"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["codebook-diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), str(tmp_path / "t"),
+                 "--gold", str(tmp_path / "gold.csv"), "--out", str(out)]) == 0
+    for name in ("changes.csv", "codes.csv", "cases.csv"):
+        rows = _rows(out / name)
+        cells = list(rows[0]) + [v for r in rows for v in r.values() if not _is_number(v)]
+        assert not [v for v in cells if v.startswith(("=", "+", "-", "@", "\t", "\r"))], name
+    change = _rows(out / "changes.csv")[0]
+    assert (change["change"], change["case"], change["text"]) == ("gained", "'@Nørth", "'" + gained)
+    assert [r["case"] for r in _rows(out / "cases.csv")] == ["'@Nørth"]
+    assert gained in (out / "diff.md").read_text(encoding="utf-8")
+
+
+def _is_number(value):
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True

@@ -136,3 +136,46 @@ def test_cli_rules_piped_into_a_reader_that_stops_ends_quietly(study):
     assert proc.wait(timeout=300) == 141, err  # as a process ended by SIGPIPE
     assert err == ""  # no "Broken pipe" error for the reader's choice
     assert sorted(p.name for p in out.iterdir()) == ["codes.csv", "misses.csv", "rules.csv", "rules.md"]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cells(path):
+    """Every header and text cell of a CSV (numbers such as -0.5 are not text a spreadsheet runs)."""
+    rows = _rows(path)
+    cells = list(rows[0]) if rows else []
+    for r in rows:
+        for v in r.values():
+            try:
+                float(v)
+            except ValueError:
+                cells.append(v)
+    return cells
+
+
+def test_cli_rules_written_csvs_are_spreadsheet_safe(tmp_path, capsys):
+    # A case and sentences a spreadsheet would run as formulas (the missed one a turn of its own):
+    # each CSV cell gets the leading apostrophe of casecoder.io.spreadsheet_safe.
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "t").mkdir()
+    missed = "=SUM(A1) we tried a café pilot and accepted it might fail."
+    (tmp_path / "t" / "north.md").write_text(
+        TRANSCRIPT.replace("council: Nørth", "council: \"@Nørth\"")
+        .replace(" We tried a café pilot and accepted it might fail.", f"\n\nManager: {missed}")
+        .replace("Zoë's team moved quickly", "+Zoë's team moved quickly"), encoding="utf-8")
+    (tmp_path / "gold.csv").write_text(
+        GOLD.replace("north,1,risk,We tried a café pilot and accepted it might fail.", f"north,2,risk,{missed}")
+        .replace("Zoë's team moved quickly", "+Zoë's team moved quickly"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["rules", str(tmp_path / "codebook.yaml"), str(tmp_path / "t"), "--gold", str(tmp_path / "gold.csv"),
+                 "--out", str(out)]) == 0
+    for name in ("rules.csv", "codes.csv", "misses.csv"):
+        assert not [v for v in _text_cells(out / name) if v.startswith(FORMULA_STARTS)], name
+    miss = _rows(out / "misses.csv")[0]
+    assert (miss["case"], miss["unit_text"], miss["gold_text"]) == ("'@Nørth", "'" + missed, "'" + missed)
+    quickly = next(r for r in _rows(out / "rules.csv") if r["rule"] == "phrase:quickly")
+    # examples are "document: sentence", so they start with the document, not the sentence
+    assert quickly["tp_example_1"] == "north: +Zoë's team moved quickly on housing."
+    page = (out / "rules.md").read_text(encoding="utf-8")
+    assert missed in page and "'=" not in page  # the page is not a spreadsheet: raw text

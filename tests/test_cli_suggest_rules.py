@@ -187,3 +187,28 @@ def test_cli_suggest_rules_help_examples_run_from_the_repository(tmp_path, monke
     ran = run_help_examples("suggest-rules", tmp_path, monkeypatch)
     assert "casecoder suggest-rules codebook.yaml data/interviews --gold data/gold --out suggestions/" in ran
     assert any("data/analysts/demo-analyst-b.yaml" in example for example in ran)
+
+
+def test_cli_suggest_rules_candidates_csv_is_spreadsheet_safe(tmp_path, capsys):
+    # The sentences a candidate adds start as formulas would: their example cells get the leading
+    # apostrophe of casecoder.io.spreadsheet_safe; the YAML snippet is not a spreadsheet.
+    north_s, south_s = "=We set up a citizens panel to shape the budget.", "-The citizens panel met every month in the library."
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "north.md").write_text(NORTH.replace(north_s[1:], north_s), encoding="utf-8")
+    (tmp_path / "t" / "south.md").write_text(SOUTH.replace(south_s[1:], south_s), encoding="utf-8")
+    (tmp_path / "gold.csv").write_text(GOLD.replace(north_s[1:], north_s).replace(south_s[1:], south_s),
+                                       encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["suggest-rules", str(tmp_path / "codebook.yaml"), str(tmp_path / "t"), "--gold",
+                 str(tmp_path / "gold.csv"), "--out", str(out)]) == 0
+    with open(out / "candidates.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    cells = list(rows[0]) + [v for r in rows for k, v in r.items()
+                             if k not in ("precision", "added_precision", "recall_gain")]
+    assert not [v for v in cells if v.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    r = next(r for r in rows if r["rule"] == "phrase:citizens panel")
+    assert (r["tp"], r["selected"]) == ("2", "True")
+    assert {r["example_1"], r["example_2"]} == {"'" + north_s, "'" + south_s}
+    assert yaml.safe_load((out / "suggested_rules.yaml").read_text(encoding="utf-8"))["codes"][0]["phrases"] == \
+        ["citizens panel"]

@@ -133,3 +133,27 @@ def test_reproduce_gold_coding_meets_every_published_figure():
     assert [(d.council, d.code) for d in cmp.cells] == []
     # A council's key-actions section must hold its Appendix Two actions and no other action.
     assert [(c.council, c.missing, c.extra) for c in cmp.councils if not c.equal] == []
+
+
+def test_reproduce_audit_and_codings_csv_are_spreadsheet_safe(study, tmp_path):
+    # A council name and the sentence behind an Appendix Two item start as formulas would: the CSVs
+    # a researcher opens carry the leading apostrophe of casecoder.io.spreadsheet_safe, the
+    # Parquet keeps the raw text.
+    said = "We took a leap of faith with the £3 million joint venture."
+    south = study / "data/interviews/south.md"
+    south.write_text(south.read_text(encoding="utf-8").replace(said, "@" + said), encoding="utf-8")
+    targets = study / "data/reference/report_targets.yaml"
+    targets.write_text(targets.read_text(encoding="utf-8").replace("name: South,", 'name: "=South",'),
+                       encoding="utf-8")
+    result = reproduce(tmp_path / "out", root=study, review=False)
+    assert result.ok
+    audit = pd.read_csv(tmp_path / "out" / "appendix_two_audit.csv", dtype=str, keep_default_na=False)
+    row = audit[audit["council"] == "south"].iloc[0]
+    assert (row["council_name"], row["sentence"]) == ("'=South", "'@" + said)
+    text_cells = [v for col in audit.columns if col != "turn" for v in audit[col]] + list(audit.columns)
+    assert not [v for v in text_cells if v.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    csv_text = pd.read_csv(tmp_path / "out" / "codings.csv", dtype=str, keep_default_na=False)["text"]
+    parquet_text = pd.read_parquet(tmp_path / "out" / "codings.parquet")["text"]
+    assert "'@" + said in set(csv_text) and "@" + said not in set(csv_text)
+    assert "@" + said in set(parquet_text) and "'@" + said not in set(parquet_text)
+    assert "@" + said in (tmp_path / "out" / "appendix_two_audit.md").read_text(encoding="utf-8")
