@@ -51,7 +51,7 @@ def build_corpus(target: Path, words: int, source: Path) -> tuple[int, int]:
 
     sources = sorted(source.glob("*.md"))
     texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sources]
-    counts = [sum(len(t.text.split()) for t in read_document(p).turns) for p in sources]
+    counts = [sum(len(t.text.split()) for t in read_document(p, case_key="council").turns) for p in sources]
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -90,7 +90,7 @@ def child(args: argparse.Namespace) -> None:
         from casecoder.nlp import ChunkCachedTokenizer
         from casecoder.transcripts import iter_corpus
 
-        texts = [t.text for d in iter_corpus([args.corpus]) for t in d.turns if t.text]
+        texts = [t.text for d in iter_corpus([args.corpus], case_key="council") for t in d.turns if t.text]
         out = {}
         # A fresh (cold) tokenizer, then the same again (warm caches), then the coder's own
         # way of calling it (chunks cached first, casecoder.nlp.ChunkCachedTokenizer) on a

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     book = load_codebook(ROOT / "codebook.yaml")
-    base = read_corpus(ROOT / "data" / "interviews")
+    base = read_corpus(ROOT / "data" / "interviews", case_key=book.case_key)
     docs = big_corpus(base, args.words)
     n_words = sum(len(d.text.split()) for d in docs)
     print(f"python {platform.python_version()} on {platform.machine()}, {len(docs):,} documents, {n_words:,} words")

@@ -11,7 +11,7 @@ from casecoder.schema import normalise_codings
 from casecoder.transcripts import read_corpus
 
 TRANSCRIPT = """---
-council: {case}
+case: {case}
 ---
 # Leadership actions with the greatest impact
 

@@ -64,9 +64,9 @@ def refi_codebook() -> Codebook:
 def refi_docs(tmp: Path) -> list:
     (tmp / "t").mkdir(exist_ok=True)
     (tmp / "t" / "oldham.md").write_text(
-        "---\ncouncil: oldham\ncouncil_type: metropolitan\nyear: 2016\n---\n" + TEXT_OLDHAM, encoding="utf-8")
+        "---\ncase: oldham\ncouncil_type: metropolitan\nyear: 2016\n---\n" + TEXT_OLDHAM, encoding="utf-8")
     (tmp / "t" / "surrey.md").write_text(
-        "---\ncouncil: surrey\ncouncil_type: county\nyear: 2015\n---\n" + TEXT_SURREY, encoding="utf-8")
+        "---\ncase: surrey\ncouncil_type: county\nyear: 2015\n---\n" + TEXT_SURREY, encoding="utf-8")
     return read_corpus([tmp / "t"])
 
 

@@ -139,7 +139,7 @@ def test_agreement_refi_shipped_corpus_demo_project_against_gold_table(tmp_path,
     from casecoder.transcripts import read_corpus
 
     codebook = load_codebook(REPO / "codebook.yaml")
-    docs = read_corpus(REPO / "data" / "interviews", case_key=codebook.settings.get("case_key", "council"))
+    docs = read_corpus(REPO / "data" / "interviews", case_key=codebook.case_key)
     gold, demo = sources.load_codings([REPO / "data" / "gold", REPO / "data" / "analysts" / "demo-analyst-b.yaml"], docs,
                                  codebook=codebook)
     project = tmp_path / "demo.qdpx"

@@ -36,7 +36,7 @@ def test_evaluate_cli_prints_and_writes(tmp_path, capsys, monkeypatch):
         "document,turn,code,quote,reason\na,2,partnerships,a joint venture,jv\n", encoding="utf-8")
     from casecoder.transcripts import read_corpus
 
-    (doc,) = read_corpus([folder])
+    (doc,) = read_corpus([folder], case_key="council")  # as the shipped codebook reads it
     seg = next(s for s in sentences(doc) if "joint venture" in s.text)
     write_codings(pd.DataFrame([{**row(A, 4, "partnerships"), "start": seg.start, "end": seg.end}]), tmp_path / "c.csv")
     args = ["evaluate", str(tmp_path / "c.csv"), str(tmp_path / "gold.csv"), str(folder),

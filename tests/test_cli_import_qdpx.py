@@ -21,7 +21,7 @@ def test_cli_import_qdpx_help_example_runs_on_an_exported_project(capsys, monkey
     assert main(["export-qdpx", "codings.csv", "data/interviews", "--out", "nvivo.qdpx"]) == 0
     assert main(run) == 0
     codings = pd.read_csv(shipped_study / "out" / "nvivo-codings.csv", keep_default_na=False)
-    texts = {d.id: d.text for d in read_corpus([shipped_study / "out" / "nvivo-texts"])}
+    texts = {d.id: d.text for d in read_corpus([shipped_study / "out" / "nvivo-texts"], case_key=load_codebook(CODEBOOK).case_key)}
     assert set(texts) == {p.stem for p in INTERVIEWS.glob("*.md")} and len(codings) > 0
     assert all(texts[r.document][r.start:r.end] == r.text for r in codings.itertuples())
     assert load_codebook(shipped_study / "out" / "nvivo-codebook.yaml").ids == load_codebook(CODEBOOK).ids

@@ -50,7 +50,7 @@ def _values(study, *inputs):
     from casecoder.transcripts import read_corpus
 
     book = load_codebook(CODEBOOK)
-    docs = read_corpus(study["transcripts"])
+    docs = read_corpus(study["transcripts"], case_key=book.case_key)
     return ratings_for(load_codings(list(inputs), docs, codebook=book), docs, codebook=book), docs
 
 

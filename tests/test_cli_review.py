@@ -43,7 +43,7 @@ codes:
 
 TRANSCRIPT = """\
 ---
-council: oldham
+case: oldham
 ---
 This is a reconstruction, not a record.
 
@@ -91,7 +91,7 @@ def test_review_cli_turn_kinds(tmp_path: Path) -> None:
     interviews = tmp_path / "interviews"
     interviews.mkdir()
     (interviews / "oldham.md").write_text(
-        f"---\ncouncil: oldham\nnotice: '{NOTICE}'\n---\nA note.\n\n# Innovations\n\n"
+        f"---\ncase: oldham\nnotice: '{NOTICE}'\n---\nA note.\n\n# Innovations\n\n"
         "Interviewer: What did you build?\n\nInterviewee: We built a joint venture.\n", encoding="utf-8")
     (tmp_path / "codebook.yaml").write_text(CODEBOOK_YAML, encoding="utf-8")
     doc = read_document(interviews / "oldham.md")

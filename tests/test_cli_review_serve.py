@@ -20,7 +20,7 @@ from casecoder.cli import main
 def test_review_serve_command_serves_refuses_and_leaves_no_files(tmp_path: Path) -> None:
     folder = tmp_path / "transcripts"
     folder.mkdir()
-    (folder / "wigan.md").write_text("---\ncouncil: wigan\n---\nLeader: Our culture changed. People felt free to fail.\n",
+    (folder / "wigan.md").write_text("---\ncase: wigan\n---\nLeader: Our culture changed. People felt free to fail.\n",
                                      encoding="utf-8")
     book = tmp_path / "codebook.yaml"
     book.write_text("codes:\n  - id: innovative_culture\n    label: Culture\n    phrases: [culture]\n", encoding="utf-8")
@@ -57,7 +57,7 @@ def test_review_serve_command_serves_refuses_and_leaves_no_files(tmp_path: Path)
 def test_review_serve_command_refuses_remote_host(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "t"
     folder.mkdir()
-    (folder / "wigan.md").write_text("---\ncouncil: wigan\n---\nLeader: Our culture changed.\n", encoding="utf-8")
+    (folder / "wigan.md").write_text("---\ncase: wigan\n---\nLeader: Our culture changed.\n", encoding="utf-8")
     book = tmp_path / "codebook.yaml"
     book.write_text("codes:\n  - id: innovative_culture\n    label: Culture\n    phrases: [culture]\n", encoding="utf-8")
     assert main(["code", str(folder), "--codebook", str(book), "--out", str(tmp_path / "c.csv")]) == 0

@@ -30,14 +30,14 @@ CODEBOOK = """codes:
 # Two documents of different councils; the analysts coded the residents' panel in both, and
 # a sentence of the second that mentions a panel in passing not at all.
 NORTH = """---
-council: North
+case: North
 ---
 Interviewer: What did you do?
 
 Manager: We set up a citizens panel to shape the budget. We also went door knocking.
 """
 SOUTH = """---
-council: South
+case: South
 ---
 Interviewer: And then?
 

@@ -178,7 +178,7 @@ def test_coder_fast_path_equals_reference_pipeline(toy, text: str, interviewer: 
 def test_coder_fast_path_equals_reference_on_the_shipped_corpus(shipped: Codebook) -> None:
     coder = compile_codebook(shipped, code_interviewer=True)
     matchers = _reference_matchers(shipped)
-    documents = read_corpus(INTERVIEWS)
+    documents = read_corpus(INTERVIEWS, case_key="council")
     total = 0
     for document in documents:
         expected = _reference_matches(document, matchers)
@@ -188,7 +188,7 @@ def test_coder_fast_path_equals_reference_on_the_shipped_corpus(shipped: Codeboo
 
 
 def test_coder_sentences_are_the_segmenters(shipped: Codebook) -> None:
-    for document in read_corpus(INTERVIEWS):
+    for document in read_corpus(INTERVIEWS, case_key="council"):
         spans = [(s, e) for _, s, e in _sentence_spans(document)]
         assert spans == [(seg.start, seg.end) for seg in sentences(document)]
 
@@ -434,7 +434,7 @@ def test_coder_output_is_identical_across_runs_and_jobs(tmp_path: Path, coder: C
         code_corpus([INTERVIEWS], coder, out, jobs=jobs, progress=False)
         outs.append(out.read_bytes())
     assert len(set(outs)) == 1
-    documents = read_corpus(INTERVIEWS)
+    documents = read_corpus(INTERVIEWS, case_key="council")
     table = code_documents(documents, coder)
     assert table.equals(code_documents(documents, coder, jobs=2))
     reference = tmp_path / "reference.csv"
@@ -487,7 +487,7 @@ def test_coder_is_picklable_and_reads_a_document(coder: Coder) -> None:
     import pickle
 
     again = pickle.loads(pickle.dumps(coder))
-    document = read_document(sorted(INTERVIEWS.glob("*.md"))[0])
+    document = read_document(sorted(INTERVIEWS.glob("*.md"))[0], case_key="council")
     assert code_document(document, again).equals(code_document(document, coder))
 
 

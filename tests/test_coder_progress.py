@@ -51,7 +51,7 @@ def _assert_moves_to_the_end(calls: list[tuple[int, int | None]], total: int, at
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_coder_progress_moves_within_one_large_document(large, coder, jobs):
-    document = read_document(large)
+    document = read_document(large, case_key="council")
     assert len(document.text) > 6 * _running._PIECE_CHARS
     calls, progress = _recorder()
     code_documents([document], coder, jobs=jobs, progress=progress)
@@ -76,7 +76,7 @@ def test_coder_progress_counts_an_unreadable_file_as_done(coder, tmp_path):
 
 
 def test_coder_progress_of_a_generator_has_no_total(coder):
-    documents = (read_document(p) for p in sorted((ROOT / "data/interviews").glob("*.md")))
+    documents = (read_document(p, case_key="council") for p in sorted((ROOT / "data/interviews").glob("*.md")))
     calls, progress = _recorder()
     code_documents(documents, coder, progress=progress)
     assert len(calls) == 9 and {t for _, t in calls} == {None}
@@ -94,7 +94,7 @@ def test_coder_progress_does_not_change_the_codings(large, coder, tmp_path, jobs
 @pytest.mark.parametrize("piece", [1, 4_000, 10**9])
 def test_coder_large_document_in_pieces_gives_the_rows_of_the_whole(large, coder, monkeypatch, piece, every_rule):
     # 10**9: the whole document at once, as before pieces; 1: every turn a piece of its own.
-    document = read_document(large)
+    document = read_document(large, case_key="council")
     pieces = code_documents([document], coder, every_rule=every_rule)
     monkeypatch.setattr(_running, "_PIECE_CHARS", piece)
     assert code_documents([document], coder, every_rule=every_rule).equals(pieces)
@@ -109,7 +109,7 @@ def test_coder_progress_must_be_callable(coder, progress):
 
 @pytest.mark.parametrize("progress", [None, False])
 def test_coder_progress_none_or_false_reports_nothing(coder, progress):
-    assert code_documents([read_document(ROOT / "data/interviews/oldham.md")], coder, progress=progress).shape[0] > 0
+    assert code_documents([read_document(ROOT / "data/interviews/oldham.md", case_key="council")], coder, progress=progress).shape[0] > 0
 
 
 class _Terminal(io.StringIO):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from casecoder.studies.solace import CASE_KEY
 from casecoder.transcripts import Document, read_corpus
 
 REPO = Path(__file__).resolve().parents[1]
@@ -183,7 +184,7 @@ def _code_ids() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _documents() -> dict[str, Document]:
-    return {d.id: d for d in read_corpus(TRANSCRIPTS)}
+    return {d.id: d for d in read_corpus(TRANSCRIPTS, case_key=CASE_KEY)}
 
 
 def _provenance(doc_id: str) -> dict:

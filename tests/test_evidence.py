@@ -34,7 +34,7 @@ codes:
 # the analyst coded risk that no rule catches. Non-ASCII words throughout.
 TRANSCRIPT = """\
 ---
-council: Nørth
+case: Nørth
 ---
 # Leadership actions
 

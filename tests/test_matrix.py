@@ -216,7 +216,7 @@ def test_matrix_segment_counts_from_transcripts(tmp_path):
     from casecoder.transcripts import read_corpus
 
     (tmp_path / "a.md").write_text(
-        "---\ncouncil: a\n---\n# Actions\n\nChief Executive: We move fast. We take risks.\n\n"
+        "---\ncase: a\n---\n# Actions\n\nChief Executive: We move fast. We take risks.\n\n"
         "Manager: Culture matters — a lot.\n",
         encoding="utf-8",
     )

@@ -38,7 +38,7 @@ def test_pipeline_validate_rejects_what_code_rejects_naming_the_pattern_line(tmp
     book = tmp_path / "book.yaml"
     book.write_text(text, encoding="utf-8")
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "a.md").write_text("---\ncouncil: north\n---\nLead: We listened to residents.\n", encoding="utf-8")
+    (tmp_path / "t" / "a.md").write_text("---\ncase: north\n---\nLead: We listened to residents.\n", encoding="utf-8")
     result = validate(book, [tmp_path / "t"])
     assert [(p.code, p.line) for p in result.problems] == [(code, line)]
     assert result.codebook is None and len(result.documents) == 1
@@ -79,17 +79,17 @@ def test_pipeline_case_key_one_default():
 
 
 def test_pipeline_read_transcripts_uses_the_codebook_case_key(tmp_path):
-    (tmp_path / "a.md").write_text("---\nsite: Ærø\ncouncil: other\n---\nLead: We listened.\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("---\nsite: Ærø\ncase: other\n---\nLead: We listened.\n", encoding="utf-8")
     book = parse_codebook("settings:\n  case_key: site\n" + HEAD, validate_patterns=False)
     assert [d.case for d in read_transcripts(tmp_path, book)] == ["Ærø"]
     assert [d.case for d in read_transcripts(tmp_path)] == ["other"]
-    assert [d.case for d in read_transcripts(tmp_path, book, case_key="council")] == ["other"]
+    assert [d.case for d in read_transcripts(tmp_path, book, case_key="case")] == ["other"]
 
 
 def test_pipeline_code_files_with_overrides_equals_code_then_override(tmp_path):
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "a.md").write_text(
-        "---\ncouncil: north\n---\nLead: We listened to residents.\n\nLead: Café owners came to every meeting.\n",
+        "---\ncase: north\n---\nLead: We listened to residents.\n\nLead: Café owners came to every meeting.\n",
         encoding="utf-8")
     overrides = tmp_path / "alex.yaml"
     overrides.write_text(

@@ -157,7 +157,7 @@ def test_refi_round_trip_property(data):
         tmp = Path(tmp)
         docs = []
         for name, text in texts.items():
-            (tmp / f"{name}.md").write_text(f"---\ncouncil: {name}\n---\n{text}", encoding="utf-8")
+            (tmp / f"{name}.md").write_text(f"---\ncase: {name}\n---\n{text}", encoding="utf-8")
             docs.append(read_document(tmp / f"{name}.md"))
         by_id = {d.id: d for d in docs}
         table = normalise_codings(pd.DataFrame(

@@ -299,7 +299,7 @@ _QUOTES = ("yes, 👍🏽 to residents first.", "Then 𝄞 music.", "We said")
 
 def _emoji_study(tmp_path: Path):
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "north.md").write_text("---\ncouncil: north\n---\n" + EMOJI, encoding="utf-8")
+    (tmp_path / "t" / "north.md").write_text("---\ncase: north\n---\n" + EMOJI, encoding="utf-8")
     docs = read_corpus([tmp_path / "t"])
     book = Codebook(codes=(Code(id="involve_residents", label="Involve residents",
                                 definition="First line.\nSecond line.\n\nA new paragraph."),), path="codebook.yaml")

@@ -229,7 +229,7 @@ def _emoji_study(tmp_path: Path):
     from casecoder.transcripts import read_corpus
 
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "north.md").write_text("---\ncouncil: north\n---\n" + EMOJI_TEXT, encoding="utf-8")
+    (tmp_path / "t" / "north.md").write_text("---\ncase: north\n---\n" + EMOJI_TEXT, encoding="utf-8")
     docs = read_corpus([tmp_path / "t"])
     book = Codebook(codes=(Code(id="involve_residents", label="Involve residents"),
                            Code(id="culture", label="Culture")), path="codebook.yaml")

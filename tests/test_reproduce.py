@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from casecoder.errors import CasecoderError
+from casecoder.studies.solace import CASE_KEY
 from casecoder.studies.solace.reproduce import reproduce
 
 from study_data import CODEBOOK, study  # noqa: F401  (the fixture)
@@ -117,7 +118,7 @@ def test_reproduce_gold_coding_meets_every_published_figure():
     from casecoder.transcripts import read_corpus
 
     cb = load_codebook(REPO / "codebook.yaml")
-    docs = {d.id: d for d in read_corpus(REPO / "data" / "interviews")}
+    docs = {d.id: d for d in read_corpus(REPO / "data" / "interviews", case_key=CASE_KEY)}
     targets = load_targets(REPO / "data" / "reference" / "report_targets.yaml", codes=cb.ids)
     gold = locate_gold(read_gold(REPO / "data" / "gold"), docs, codes=list(cb.ids))
     codings = pd.DataFrame([

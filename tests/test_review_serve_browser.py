@@ -29,10 +29,10 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "tmp" / "artifacts"
 TRANSCRIPTS = {
-    "oldham.md": "---\ncouncil: oldham\n---\n# Innovations\n\nInterviewer: What did you build?\n\n"
+    "oldham.md": "---\ncase: oldham\n---\n# Innovations\n\nInterviewer: What did you build?\n\n"
                  "Chief Executive: We built a joint venture with the NHS \u2014 it cost \u00a32m. "
                  "People felt free to fail. Our culture changed.\n",
-    "wigan.md": "---\ncouncil: wigan\n---\n# Challenges\n\nLeader: Our culture changed. We took a leap of faith.\n",
+    "wigan.md": "---\ncase: wigan\n---\n# Challenges\n\nLeader: Our culture changed. We took a leap of faith.\n",
 }
 CODEBOOK = """\
 codes:

@@ -22,7 +22,7 @@ from casecoder.transcripts import (
 
 INTERVIEW = """\
 ---
-council: oldham
+case: oldham
 council_type: metropolitan
 interview_date: 2015-10-07
 interviewees: [Chief Executive, Director]
@@ -99,7 +99,7 @@ def test_transcripts_utf16_and_bom_files(tmp_path, encoding):
 
 
 def test_transcripts_cp1252_decoded_with_warning_naming_file(tmp_path):
-    text = "---\ncouncil: wigan\n---\nDirector: It cost £5 – “roughly”.\n"
+    text = "---\ncase: wigan\n---\nDirector: It cost £5 – “roughly”.\n"
     path = write(tmp_path, "legacy.txt", text, "cp1252")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -169,7 +169,7 @@ def test_transcripts_vtt_voices_merge_consecutive_cues(tmp_path):
 
 def test_transcripts_cases_csv_supplies_case_and_attributes(tmp_path):
     write(tmp_path, "a.txt", "Director: Hello there.\n")
-    write(tmp_path, "b.md", "---\ncouncil: bristol\n---\nManager: Hi.\n")
+    write(tmp_path, "b.md", "---\ncase: bristol\n---\nManager: Hi.\n")
     write(tmp_path, "cases.csv", "file,case,council_type\na.txt,oldham,metropolitan\n")
     docs = read_corpus(tmp_path)
     assert [(d.id, d.case) for d in docs] == [("a", "oldham"), ("b", "bristol")]
@@ -193,12 +193,12 @@ def test_transcripts_documents_pickle_for_worker_processes(tmp_path):
         ("blank.md", b"  \n\n", "E003", None),
         ("report.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "E004", None),
         ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "E004", None),
-        ("bad-yaml.md", b"---\ncouncil: [oldham\n---\nDirector: Hi.\n", "E005", 3),
+        ("bad-yaml.md", b"---\ncase: [oldham\n---\nDirector: Hi.\n", "E005", 3),
         ("list-yaml.md", b"---\n- a\n- b\n---\nDirector: Hi.\n", "E006", 2),
-        ("unclosed.md", b"---\ncouncil: oldham\nDirector: Hi.\n", "E007", 1),
+        ("unclosed.md", b"---\ncase: oldham\nDirector: Hi.\n", "E007", 1),
         ("nocase.md", b"Director: Hi.\n", "E008", None),
         ("notes.rtf", b"{\\rtf1 hello}", "E009", None),
-        ("headings-only.md", b"---\ncouncil: x\n---\n# Only a heading\n", "E016", None),
+        ("headings-only.md", b"---\ncase: x\n---\n# Only a heading\n", "E016", None),
     ],
 )
 def test_transcripts_bad_input_names_file(tmp_path, name, content, code, line):
@@ -222,7 +222,7 @@ def test_transcripts_missing_file_and_empty_folder(tmp_path):
 
 
 def test_transcripts_read_corpus_reports_every_bad_file(tmp_path):
-    write(tmp_path, "good.md", "---\ncouncil: a\n---\nDirector: Fine.\n")
+    write(tmp_path, "good.md", "---\ncase: a\n---\nDirector: Fine.\n")
     write(tmp_path, "bad1.md", "Director: no case\n")
     (tmp_path / "bad2.txt").write_bytes(b"")
     with pytest.raises(TranscriptError) as info:
@@ -232,8 +232,8 @@ def test_transcripts_read_corpus_reports_every_bad_file(tmp_path):
 
 def test_transcripts_duplicate_ids_rejected(tmp_path):
     (tmp_path / "x").mkdir()
-    write(tmp_path, "a.md", "---\ncouncil: a\n---\nDirector: One.\n")
-    write(tmp_path / "x", "a.txt", "---\ncouncil: a\n---\nDirector: Two.\n")
+    write(tmp_path, "a.md", "---\ncase: a\n---\nDirector: One.\n")
+    write(tmp_path / "x", "a.txt", "---\ncase: a\n---\nDirector: Two.\n")
     with pytest.raises(TranscriptError) as info:
         read_corpus(tmp_path)
     assert info.value.problems[0].code == "E015"
@@ -267,7 +267,7 @@ _block = st.one_of(_para, _para, _para, st.sampled_from(["# Section one", "## Se
 )
 def test_transcripts_offsets_slice_back_property(tmp_path_factory, blocks, newline, bom, gap):
     body = gap.join(blocks)
-    raw = ("\ufeff" if bom else "") + ("---\ncouncil: x\n---\n" + body + "\n").replace("\n", newline)
+    raw = ("\ufeff" if bom else "") + ("---\ncase: x\n---\n" + body + "\n").replace("\n", newline)
     path = tmp_path_factory.mktemp("prop") / "t.md"
     path.write_text(raw, encoding="utf-8", newline="")
     try:
@@ -334,13 +334,13 @@ def test_transcripts_named_interviewer_declared_three_ways(tmp_path):
     assert "interviewer" not in doc.metadata  # a declaration, not a case attribute
     # In front matter, a name or a list.
     (tmp_path / "md").mkdir()
-    md = write(tmp_path / "md", "a.md", "---\ncouncil: x\ninterviewer: [Sam Lee]\n---\n"
+    md = write(tmp_path / "md", "a.md", "---\ncase: x\ninterviewer: [Sam Lee]\n---\n"
                "Sam Lee: What changed?\n\nDirector: We changed.\n")
     assert [t.interviewer for t in read_document(md).turns] == [True, False]
 
 
 def test_transcripts_bad_interviewer_declaration_named(tmp_path):
-    md = write(tmp_path, "a.md", "---\ncouncil: x\ninterviewer: {name: Sam}\n---\nSam: Hi.\n")
+    md = write(tmp_path, "a.md", "---\ncase: x\ninterviewer: {name: Sam}\n---\nSam: Hi.\n")
     with pytest.raises(TranscriptError) as info:
         read_document(md)
     (p,) = info.value.problems
@@ -348,7 +348,7 @@ def test_transcripts_bad_interviewer_declaration_named(tmp_path):
 
 
 def test_transcripts_word_lock_file_skipped_with_a_note(tmp_path):
-    write(tmp_path, "a.md", "---\ncouncil: x\n---\nDirector: Hello.\n")
+    write(tmp_path, "a.md", "---\ncase: x\n---\nDirector: Hello.\n")
     (tmp_path / "~$a.docx").write_bytes(b"\x00lock")
     with pytest.warns(TranscriptWarning) as caught:
         found = find_transcripts([tmp_path])
@@ -358,8 +358,8 @@ def test_transcripts_word_lock_file_skipped_with_a_note(tmp_path):
 
 
 def test_transcripts_case_conflict_and_unmatched_cases_row(tmp_path):
-    write(tmp_path, "a.md", "---\ncouncil: bristol\n---\nDirector: Hello.\n")
-    write(tmp_path, "b.md", "---\ncouncil: bath\n---\nDirector: Hello.\n")
+    write(tmp_path, "a.md", "---\ncase: bristol\n---\nDirector: Hello.\n")
+    write(tmp_path, "b.md", "---\ncase: bath\n---\nDirector: Hello.\n")
     write(tmp_path, "cases.csv", "file,case\na.md,oldham\nb.md,bath\nmissing.docx,wigan\n")
     with pytest.raises(TranscriptError) as info:
         read_corpus(tmp_path)
@@ -372,7 +372,7 @@ def test_transcripts_case_conflict_and_unmatched_cases_row(tmp_path):
 
 
 def test_transcripts_warning_pickles_with_its_problem(tmp_path):
-    write(tmp_path, "a.md", "---\ncouncil: x\n---\nDirector: caf\xe9.\n", encoding="cp1252")
+    write(tmp_path, "a.md", "---\ncase: x\n---\nDirector: caf\xe9.\n", encoding="cp1252")
     with pytest.warns(TranscriptWarning) as caught:
         read_corpus(tmp_path)
     back = pickle.loads(pickle.dumps(caught[0].message))

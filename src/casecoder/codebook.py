@@ -205,7 +205,7 @@ class Codebook:
         Examples
         --------
         >>> Codebook(codes=()).case_key
-        'council'
+        'case'
         >>> Codebook(codes=(), settings={"case_key": "site"}).case_key
         'site'
         """

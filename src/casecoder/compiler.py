@@ -77,6 +77,9 @@ class Coder:
         evidence of each rule, :mod:`casecoder.evidence`).
     codebook_path : str
         Where the codebook came from, for messages.
+    case_key : str
+        The codebook's case key (:attr:`Codebook.case_key`), with which the coder reads
+        transcript files when it is given a compiled coder rather than the codebook.
     """
 
     codes: tuple[str, ...]
@@ -92,6 +95,7 @@ class Coder:
     # holds the form; a sentence's bits, OR-ed, say at once which patterns could match there.
     word_bits: tuple[int, ...] = ()
     every_rule: bool = False
+    case_key: str = ""
 
     def __repr__(self) -> str:
         return (f"Coder({len(self.codes)} codes, {len(self.rules)} rules, "
@@ -368,6 +372,7 @@ def compile_codebook(codebook: Codebook | str | os.PathLike[str], *, code_interv
         code_interviewer=code_interviewer,
         codebook_path=codebook.path,
         word_bits=tuple(word_bits),
+        case_key=codebook.case_key,
     )
 
 

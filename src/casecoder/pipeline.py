@@ -63,7 +63,7 @@ def case_key_of(codebook: Codebook | None = None, case_key: str | None = None) -
     Examples
     --------
     >>> case_key_of()
-    'council'
+    'case'
     >>> case_key_of(Codebook(codes=(), settings={"case_key": "site"}))
     'site'
     >>> case_key_of(Codebook(codes=(), settings={"case_key": "site"}), "school")
@@ -240,7 +240,7 @@ def code_files(
     >>> import pathlib, tempfile
     >>> from casecoder.codebook import parse_codebook
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "a.md").write_text("---\\ncouncil: north\\n---\\nLead: We listened.\\n", encoding="utf-8")
+    >>> _ = (folder / "a.md").write_text("---\\ncase: north\\n---\\nLead: We listened.\\n", encoding="utf-8")
     >>> book = parse_codebook("codes:\\n  - id: listen\\n    label: Listen\\n    phrases: [listen]\\n")
     >>> code_files(folder, book, folder / "codings.csv").name
     'codings.csv'

@@ -595,7 +595,7 @@ def read_documents(
     >>> import pathlib, tempfile
     >>> units = pathlib.Path(tempfile.mkdtemp()) / "units.csv"
     >>> _ = units.write_text("unit_id,source,title,text\\nU1,https://x.org/a,T,We pooled budgets.\\n")
-    >>> docs = read_documents(["data/interviews", units])
+    >>> docs = read_documents(["data/interviews", units], case_key="council")
     >>> len(docs), docs[0].id, docs[0].turns[0].text
     (10, 'U1', 'We pooled budgets.')
     """

@@ -50,7 +50,7 @@ def codebook(p: argparse.ArgumentParser, *, optional: bool = False, help: str | 
 def case_key(p: argparse.ArgumentParser) -> None:
     """``--case-key KEY``: the front-matter key naming each transcript's case."""
     p.add_argument("--case-key", default=None, metavar="KEY",
-                   help="front-matter key naming each transcript's case (default: the codebook's settings.case_key)")
+                   help="front-matter key naming each transcript's case (default: the codebook's settings.case_key, else 'case')")
 
 
 def out(p: argparse.ArgumentParser, help: str, *, default: str | None = None, required: bool = False) -> None:

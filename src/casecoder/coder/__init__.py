@@ -260,7 +260,7 @@ def code_corpus(
         each piece of a large one, with ``jobs`` > 1 too); a file that cannot be read counts
         as done. Nothing is printed; the output does not depend on it.
     case_key : str, optional
-        The front-matter key naming the case (default: :attr:`Codebook.case_key`).
+        The front-matter key naming the case (default: the codebook's ``case_key``, or its coder's).
     code_interviewer : bool, optional
         Code interviewer turns too.
 
@@ -285,7 +285,7 @@ def code_corpus(
         codebook = load_codebook(codebook)
     coder = _as_coder(codebook, code_interviewer)
     if case_key is None:
-        case_key = codebook.case_key if isinstance(codebook, Codebook) else DEFAULT_CASE_KEY
+        case_key = codebook.case_key or DEFAULT_CASE_KEY  # a Codebook's, or the one it was compiled from
     files = _corpus_files(paths)
     problems: list[Problem] = []
     cases: dict[str, dict[str, dict[str, str]]] = {}

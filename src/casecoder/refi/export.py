@@ -29,6 +29,7 @@ from .. import __version__
 from ..errors import Problem, RefiError, problem
 from ..io import atomic_write_bytes
 from ..schema import validate_codings
+from ..transcripts import DEFAULT_CASE_KEY
 from .model import CASECODER_USER, CODEBOOK_NS, PROJECT_NS, ExportReport, _dedupe, _xml_safe, guid_for
 from .positions import _CONVENTION, Convention, _Text
 from .schemas import check_export, load_schema
@@ -131,7 +132,7 @@ def export_qdpx(
     codebook: Any,
     *,
     name: str = "casecoder project",
-    case_key: str = "council",
+    case_key: str | None = None,
     schema: str | os.PathLike[str] | None = None,
     convention: str = "codepoints",
 ) -> ExportReport:
@@ -153,8 +154,8 @@ def export_qdpx(
         Every code is exported, nested by ``parent``, with its colour and description.
     name : str, default "casecoder project"
         The project name.
-    case_key : str, default "council"
-        The metadata key that names the case; it is not repeated as a case variable.
+    case_key : str, optional
+        The key naming the case, not repeated as a case variable (default: the codebook's).
     schema : path, optional
         The REFI-QDA ``Project.xsd`` to validate against. casecoder ships none: without it the
         XML is checked for well-formedness and casecoder's structural invariants only, and the
@@ -194,7 +195,7 @@ def export_qdpx(
     # export says so, which import takes as its tie-break
     origin = f"casecoder {__version__}" + ("" if convention == "codepoints" else f"; positions {convention}")
     root = _project_element(name, analysts, codebook, origin)
-    var_type, cases = _add_cases(root, docs, case_key)
+    var_type, cases = _add_cases(root, docs, case_key or getattr(codebook, "case_key", None) or DEFAULT_CASE_KEY)
     entries, n_sel, n_cod = _add_sources(root, docs, coded, _CONVENTION[convention])
     xml = _serialise(root)
     schema_name, checked = check_export(xml, schema, path=out_path, element="project.qde")

@@ -20,9 +20,11 @@ INTERVIEWER_LABELS: frozenset[str] = frozenset(
 )
 CASES_FILE = "cases.csv"
 #: The front-matter key naming a document's case when neither the caller nor the codebook's
-#: ``settings.case_key`` names one. This is the one place the default is written; everything
-#: else asks :attr:`casecoder.codebook.Codebook.case_key` or takes the key as a parameter.
-DEFAULT_CASE_KEY = "council"
+#: ``settings.case_key`` names one: ``case: <name>``, a word of no study in particular (a study
+#: of councils sets ``case_key: council`` in its codebook). This is the one place the default is
+#: written; everything else asks :attr:`casecoder.codebook.Codebook.case_key` or takes the key
+#: as a parameter.
+DEFAULT_CASE_KEY = "case"
 
 
 class TranscriptWarning(CasecoderWarning):

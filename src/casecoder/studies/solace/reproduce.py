@@ -44,7 +44,7 @@ from ...matrix import code_matrix, framework_matrix, subtotals
 from ...pipeline import code_and_override, read_transcripts
 from ...provenance import corpus_notices, read_turn_kinds
 from ...review import build_review
-from . import CODEBOOK, OVERRIDES, PROVENANCE, TARGETS, TRANSCRIPTS
+from . import CASE_KEY, CODEBOOK, OVERRIDES, PROVENANCE, TARGETS, TRANSCRIPTS
 from .reports import (
     TargetComparison,
     appendix_two_html,
@@ -205,7 +205,8 @@ def run_study(paths: StudyPaths, *, progress: Progress | None = None) -> StudyRu
     codebook = load_codebook(paths.codebook)
     targets = load_targets(paths.targets, codes=codebook.ids)
     say(f"reading transcripts in {paths.display(paths.transcripts)}")
-    documents = read_transcripts(paths.transcripts, codebook)
+    # the study's own key, whatever the toolkit's default: its transcripts name their council
+    documents = read_transcripts(paths.transcripts, codebook, case_key=CASE_KEY)
     section = _key_section(codebook, documents)
     say(f"coding {len(documents)} transcripts and applying {len(paths.overrides)} overrides file(s)")
     coded = code_and_override(documents, codebook, paths.overrides)
