@@ -229,11 +229,78 @@ def test_architecture_no_module_over_800_lines() -> None:
 
 def test_architecture_every_command_has_its_test_file() -> None:
     # one grammar, one test file per command: tests/test_cli_<command>.py ("-" read as "_")
+    commands = sorted(_commands())
+    missing = [c for c in commands if not (Path(__file__).parent / f"test_cli_{c.replace('-', '_')}.py").is_file()]
+    assert len(commands) >= 19 and missing == []
+
+
+def _documented_rules() -> dict[str, frozenset[str]]:
+    """The table of ARCHITECTURE.md's "Which room may import which": room -> the rooms named in
+    its second column (in backticks)."""
+    import re
+
+    text = (SRC.parents[1] / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    section = text.split("## Which room may import which", 1)[1].split("\n## ", 1)[0]
+    rules: dict[str, frozenset[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        named = frozenset(re.findall(r"`([^`]+)`", cells[1]))
+        for room in re.findall(r"`([^`]+)`", cells[0]):
+            rules[room] = named
+    return rules
+
+
+def test_architecture_the_document_draws_the_same_rules() -> None:
+    # ARCHITECTURE.md's table lists, for each room, what it may import besides itself and the
+    # cross-cutting modules (which list their own): the same sets as ALLOWED, room for room
+    documented = _documented_rules()
+    assert sorted(documented) == sorted(ALLOWED)
+    own_sets = {room for room in ALLOWED if room in CROSS or room in ("__main__", "casecoder")}
+    expected = {room: allowed if room in own_sets else allowed - CROSS for room, allowed in ALLOWED.items()}
+    assert {r: sorted(s) for r, s in documented.items()} == {r: sorted(s) for r, s in expected.items()}
+
+
+def test_architecture_the_document_names_every_module() -> None:
+    # every module is named in ARCHITECTURE.md: a top-level one by its name ("`anchored.py`"), a
+    # part of a package by its own ("`_matching`", "`gold`", "`reports.py`"); the command modules
+    # of cli/ are "one thin module per command", each named by its command
+    from casecoder.cli import COMMANDS
+
+    text = (SRC.parents[1] / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    missing = []
+    for path in _modules():
+        rel = path.relative_to(SRC)
+        names = {f"`{rel.name}`", f"`{rel.stem}`", f"`{rel.as_posix()}`"}
+        if len(rel.parts) > 1 and rel.stem == "__init__":
+            names = {"`" + "/".join(rel.parts[:-1]) + "/"}  # the package: "`refi/`", "`studies/solace/`"
+        if rel.parts[0] == "cli" and rel.stem in COMMANDS:
+            continue
+        if not any(n in text for n in names):
+            missing.append(rel.as_posix())
+    assert missing == []
+
+
+def _commands() -> dict[str, object]:
     import argparse
 
     from casecoder.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    commands = sorted(sub.choices)
-    missing = [c for c in commands if not (Path(__file__).parent / f"test_cli_{c.replace('-', '_')}.py").is_file()]
-    assert len(commands) >= 19 and missing == []
+    return dict(sub.choices)
+
+
+def test_architecture_every_command_reading_transcripts_has_case_key_and_no_default_corpus() -> None:
+    # one grammar: a command that reads transcripts (PATH... or --transcripts) lets the caller
+    # name the case key, and no command but the study's has a default corpus
+    reading, without_key, with_corpus = [], [], []
+    for name, parser in sorted(_commands().items()):
+        dests = {a.dest: a for a in parser._actions}
+        if "paths" in dests:
+            reading.append(name)
+            if "case_key" not in dests:
+                without_key.append(name)
+        if name != "reproduce" and any("interviews" in str(a.default) for a in parser._actions):
+            with_corpus.append(name)
+    assert len(reading) >= 13 and without_key == [] and with_corpus == []
