@@ -304,3 +304,11 @@ def test_architecture_every_command_reading_transcripts_has_case_key_and_no_defa
         if name != "reproduce" and any("interviews" in str(a.default) for a in parser._actions):
             with_corpus.append(name)
     assert len(reading) >= 13 and without_key == [] and with_corpus == []
+
+
+def test_architecture_the_library_never_switches_the_matplotlib_backend() -> None:
+    # a notebook's inline backend is the researcher's: figures are saved through
+    # figures.save_figure on their own Figure, never by switching pyplot's backend
+    found = [f"{_name(p)}:{i}" for p in _modules() for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if "matplotlib.use(" in line or "plt.switch_backend(" in line]
+    assert found == []

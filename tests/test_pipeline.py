@@ -27,6 +27,8 @@ REJECTED = [
     # an operator spaCy accepts and the coder does not (E302)
     (HEAD + "    patterns:\n      - name: many\n        pattern: [{LOWER: we}, {LOWER: listen, OP: '{2}'}]\n",
      "E302", 6),
+    # a token attribute spaCy knows and the coder does not (E301)
+    (HEAD + "    patterns:\n      - name: shape\n        pattern: [{SHAPE: xxxx}]\n", "E301", 6),
     # an exclusion's pattern with no required word (E304), named by its own line
     (HEAD + "    phrases: [listen]\n    exclusions:\n      - name: music\n        phrases: [music]\n"
      "        pattern: [{LOWER: {NOT_IN: [music]}}]\n", "E304", 8),
