@@ -50,7 +50,7 @@ def test_cli_validate_new_user_without_a_codebook_hears_where_one_comes_from(tmp
     # Issue 16, item 11: a first validate in a folder with transcripts and no codebook.yaml.
     monkeypatch.chdir(tmp_path)
     (tmp_path / "transcripts").mkdir()
-    (tmp_path / "transcripts" / "a.md").write_text("---\ncouncil: a\n---\nDirector: Fine.\n", encoding="utf-8")
+    (tmp_path / "transcripts" / "a.md").write_text("---\ncase: a\n---\nDirector: Fine.\n", encoding="utf-8")
     assert main(["validate", "transcripts"]) == 2
     out = capsys.readouterr()
     assert "codebook.yaml: codebook file not found" in out.err and "casecoder init FOLDER" in out.err
