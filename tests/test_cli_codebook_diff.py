@@ -134,7 +134,7 @@ def test_cli_codebook_diff_written_csvs_are_spreadsheet_safe(tmp_path, capsys):
         (tmp_path / name).write_text(text, encoding="utf-8")
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "north.md").write_text(
-        TRANSCRIPT.replace("council: Nørth", "council: \"@Nørth\"")
+        TRANSCRIPT.replace("case: Nørth", "case: \"@Nørth\"")
         .replace(" We tried a café pilot and accepted it might fail.", f"\n\nManager: {gained}"), encoding="utf-8")
     out = tmp_path / "out"
     assert main(["codebook-diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), str(tmp_path / "t"),

@@ -161,7 +161,7 @@ def test_cli_rules_written_csvs_are_spreadsheet_safe(tmp_path, capsys):
     (tmp_path / "t").mkdir()
     missed = "=SUM(A1) we tried a café pilot and accepted it might fail."
     (tmp_path / "t" / "north.md").write_text(
-        TRANSCRIPT.replace("council: Nørth", "council: \"@Nørth\"")
+        TRANSCRIPT.replace("case: Nørth", "case: \"@Nørth\"")
         .replace(" We tried a café pilot and accepted it might fail.", f"\n\nManager: {missed}")
         .replace("Zoë's team moved quickly", "+Zoë's team moved quickly"), encoding="utf-8")
     (tmp_path / "gold.csv").write_text(
