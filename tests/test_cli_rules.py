@@ -43,6 +43,13 @@ def test_cli_rules_writes_the_evidence(study, capsys):
         ("2", "1", "0.666667")
     assert rows["phrase:slowly"]["hits"] == "0" and rows["phrase:slowly"]["precision"] == ""
     assert [r["gold_text"] for r in _rows(out / "misses.csv")] == ["We tried a café pilot and accepted it might fail."]
+    # codes.csv heads its columns with the words of the page's table ("coded", "misses")
+    with open(out / "codes.csv", encoding="utf-8", newline="") as fh:
+        assert next(csv.reader(fh)) == ["code", "rules", "silent", "gold", "coded", "tp", "fp", "misses",
+                                        "precision", "recall", "f1"]
+    codes = {r["code"]: r for r in _rows(out / "codes.csv")}
+    assert (codes["risk"]["coded"], codes["risk"]["misses"], codes["pace"]["coded"], codes["pace"]["misses"]) == \
+        ("1", "1", "3", "0")
     page = (out / "rules.md").read_text(encoding="utf-8")
     assert "## Rules that never fire (2)" in page and "- pace: `pattern:fast_move`" in page
     assert "| pace | `phrase:quickly` | 3 | 2 | 1 | 0.667 | 1 | 1 | 0 |" in page

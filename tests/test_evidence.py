@@ -107,8 +107,8 @@ def test_evidence_misses_are_the_coded_units_no_rule_caught(study):
     assert ev.misses[["code", "document", "turn", "gold_text"]].values.tolist() == [
         ["risk", "north", 1, "We tried a café pilot and accepted it might fail."]]
     codes = ev.codes.set_index("code")
-    assert codes.loc["pace", ["tp", "fp", "fn", "silent"]].tolist() == [2, 1, 0, 2]
-    assert codes.loc["risk", ["tp", "fp", "fn"]].tolist() == [0, 1, 1]
+    assert codes.loc["pace", ["tp", "fp", "misses", "silent"]].tolist() == [2, 1, 0, 2]
+    assert codes.loc["risk", ["tp", "fp", "misses"]].tolist() == [0, 1, 1]
 
 
 def test_evidence_turn_level_counts_turns(study):
@@ -169,7 +169,8 @@ def test_evidence_codes_agree_with_evaluate_on_the_shipped_corpus(level):
     ev = rule_evidence(docs, book, gold, level=level)
     res = evaluate(code_documents(docs, book), read_gold(ROOT / "data" / "gold"), docs, level=level, codes=book.ids)
     per_code = res.scores.iloc[:-2].reset_index(drop=True)
-    assert ev.codes[["code", "tp", "fp", "fn"]].equals(per_code[["code", "tp", "fp", "fn"]])
+    assert ev.codes[["code", "coded", "tp", "fp", "misses"]].equals(
+        per_code[["code", "predicted", "tp", "fp", "fn"]].rename(columns={"predicted": "coded", "fn": "misses"}))
     assert len(ev.misses) == int(per_code["fn"].sum())
     # a code's units are the union of its rules' hits, so no rule has more TP than its code
     tp = ev.rules.groupby("code")["tp"].max()

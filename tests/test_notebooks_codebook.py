@@ -24,6 +24,8 @@ def test_notebooks_codebook_walks_evidence_suggestions_and_diff(executed):
     assert "335 units; 257 codings by analyst A; 17 codes" in _printed(executed, "read_documents(")
     evidence = _printed(executed, 'sorted_rules("harm")')
     assert "unique_tp" in evidence and "phrase:" in evidence
+    per_code = _printed(executed, "evidence.codes[")
+    assert "coded" in per_code and "misses" in per_code and "predicted" not in per_code  # the page's words
     assert "candidates passed the guards;" in _printed(executed, "cc.suggest_rules(")
     snippet = _printed(executed, "cc.suggestions_yaml(")
     entries = yaml.safe_load(snippet)["codes"]

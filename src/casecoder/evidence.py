@@ -67,7 +67,7 @@ RULE_COLUMNS: tuple[str, ...] = (
     *(f"tp_example_{i}" for i in range(1, EXAMPLES + 1)), *(f"fp_example_{i}" for i in range(1, EXAMPLES + 1)),
 )
 MISS_COLUMNS: tuple[str, ...] = ("code", "document", "case", "turn", "segment", "unit_text", "gold_text")
-CODE_COLUMNS: tuple[str, ...] = ("code", "rules", "silent", "gold", "predicted", "tp", "fp", "fn",
+CODE_COLUMNS: tuple[str, ...] = ("code", "rules", "silent", "gold", "coded", "tp", "fp", "misses",
                                  "precision", "recall", "f1")
 #: Orders of the rules table: harm (false positives first), value (unique true positives
 #: first), codebook (as written).
@@ -123,7 +123,9 @@ class RuleEvidence:
         ``hits`` 0 and an empty (NaN) precision.
     codes : DataFrame
         One row per code, in codebook order: :data:`CODE_COLUMNS` (``rules`` the code's rules,
-        ``silent`` how many never fire; the rest as :func:`casecoder.evaluate.evaluate`).
+        ``silent`` how many never fire, ``coded`` the units the rules coded, ``misses`` the units
+        the analyst coded that no rule caught: the words of the page; ``gold``, ``tp``, ``fp`` and
+        the scores as :func:`casecoder.evaluate.evaluate`, whose ``predicted`` and ``fn`` they are).
     misses : DataFrame
         Every unit the analyst coded that no rule of the code coded: :data:`MISS_COLUMNS`
         (``gold_text`` the analyst's coded words), sorted by code (codebook order) and place.
@@ -359,7 +361,7 @@ def _code_scores(codes: Sequence[str], rules: pd.DataFrame, gold_units: Mapping[
         tp, fp, fn = len(g & p), len(p - g), len(g - p)
         s = scores_from_counts(tp, fp, fn, 0)
         out.append({"code": code, "rules": len(mine), "silent": int((mine["hits"] == 0).sum()), "gold": len(g),
-                    "predicted": len(p), "tp": tp, "fp": fp, "fn": fn,
+                    "coded": len(p), "tp": tp, "fp": fp, "misses": fn,
                     "precision": s["precision"], "recall": s["recall"], "f1": s["f1"]})
     return pd.DataFrame(out, columns=list(CODE_COLUMNS))
 
@@ -405,8 +407,8 @@ def _markdown(ev: RuleEvidence, ordered: pd.DataFrame, sort: str) -> str:
            "## Codes", "", "| code | rules | silent | gold | coded | TP | FP | misses | P | R | F1 |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in ev.codes.to_dict("records"):
-        out.append(f"| {c['code']} | {c['rules']} | {c['silent']} | {c['gold']} | {c['predicted']} | {c['tp']} | "
-                   f"{c['fp']} | {c['fn']} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} |")
+        out.append(f"| {c['code']} | {c['rules']} | {c['silent']} | {c['gold']} | {c['coded']} | {c['tp']} | "
+                   f"{c['fp']} | {c['misses']} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} |")
     out += ["", f"## Rules that fire ({how})", "",
             "| code | rule | hits | TP | FP | precision | unique TP | unique FP | excluded |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]

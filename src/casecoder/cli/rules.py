@@ -41,7 +41,8 @@ examples:
 
 writes into --out (default rules-out/): rules.csv (one row per rule, in the --sort order:
 harm = most false positives first, value = most unique true positives first, codebook),
-codes.csv (per code: rules, silent rules, TP, FP, misses, P, R, F1), misses.csv and rules.md
+codes.csv (per code, the page's columns: code, rules, silent, gold, coded, tp, fp, misses,
+precision, recall, f1), misses.csv and rules.md
 """
 
 T = TypeVar("T")
