@@ -19,7 +19,11 @@ It builds a corpus in ``benchmarks/_corpus/`` (git-ignored) by repeating the shi
    tokenizer called as the coder calls it (:class:`casecoder.nlp.ChunkCachedTokenizer`), so
    that the coder's tokenizing and the rest of its work can be told apart;
 2. the speed-up of ``--jobs 2`` over ``--jobs 1``;
-3. peak memory (peak RSS, ``VmHWM``, of a fresh process) coding the corpus at 1x and 4x its size.
+3. peak memory (peak RSS, ``VmHWM``, of a fresh process) coding the corpus at 1x and 4x its size;
+4. where the coder's time goes: processor time of each of its stages (reading the files,
+   finding sentences, tokenizing, matching rules, judging the matches and building rows,
+   writing the CSV), run one after another over the whole corpus in a fresh process, a batch
+   of documents at a time as the coder runs them, with the coder's private steps.
 
 Each measurement runs in a fresh process, the tokenizer's too (``spacy.blank("en")`` built
 there, the texts read first and not timed), so both start with cold caches. Each figure is the
@@ -105,6 +109,9 @@ def child(args: argparse.Namespace) -> None:
             last = make_doc
         print(json.dumps(out))
         return
+    if args.child == "stages":
+        print(json.dumps(stages(args)))
+        return
     from casecoder.codebook import load_codebook
     from casecoder.coder import code_corpus, compile_codebook
     from casecoder.nlp import get_nlp
@@ -116,6 +123,48 @@ def child(args: argparse.Namespace) -> None:
     code_corpus([args.corpus], coder, args.out, jobs=args.jobs)
     dt, dc = time.perf_counter() - t, time.process_time() - c
     print(json.dumps({"seconds": dt, "cpu": dc, "peak_mb": peak_rss_mb(), "loaded_mb": base}))
+
+
+def stages(args: argparse.Namespace) -> dict[str, float]:
+    """Processor seconds of each stage of the coder over the corpus (``--jobs 1``).
+
+    The stages are the coder's own private steps, called in its order on batches of
+    documents; the rows are written as ``code_corpus`` writes them. The sum is a little above
+    the coder's own time: each stage's timer and the batches add their share.
+    """
+    from casecoder.codebook import load_codebook
+    from casecoder.coder import _CodingsSink, compile_codebook
+    from casecoder.coder import _matching as matching
+    from casecoder.nlp import ChunkCachedTokenizer, get_nlp
+    from casecoder.transcripts import find_transcripts, read_document
+
+    coder = compile_codebook(load_codebook(args.codebook))
+    make_doc = ChunkCachedTokenizer(get_nlp().tokenizer)
+    files = [str(f) for f in find_transcripts([args.corpus])]
+    spent = dict.fromkeys(("read", "sentences", "tokenize", "match", "judge_and_rows", "write"), 0.0)
+    clock = time.process_time
+    with _CodingsSink(Path(args.out)) as sink:
+        for i in range(0, len(files), 64):
+            t = clock()
+            documents = [read_document(f, case_key="council") for f in files[i:i + 64]]
+            t, spent["read"] = clock(), spent["read"] + clock() - t
+            segs = [matching._sentence_spans(d) for d in documents]
+            t, spent["sentences"] = clock(), spent["sentences"] + clock() - t
+            tokens = [matching._tokenize(d, coder, make_doc) for d in documents]
+            t, spent["tokenize"] = clock(), spent["tokenize"] + clock() - t
+            for tk, sg in zip(tokens, segs):
+                if tk is not None and sg:
+                    matching._sentence_matches(coder, tk, sg)
+            t, spent["match"] = clock(), spent["match"] + clock() - t
+            # _document_rows matches again (it takes no matches): its time less the matching's
+            # is the judging and the building of rows.
+            rows = [r for d, tk, sg in zip(documents, tokens, segs)
+                    for r in matching._document_rows(d, coder, make_doc, tk, segs=sg)]
+            t, spent["judge_and_rows"] = clock(), spent["judge_and_rows"] + clock() - t
+            sink.write(rows)
+            spent["write"] += clock() - t
+    spent["judge_and_rows"] -= spent["match"]
+    return spent
 
 
 def run_child(corpus: Path, out: Path, jobs: int, codebook: str, mode: str = "coder") -> dict:
@@ -132,7 +181,7 @@ def main() -> None:
     ap.add_argument("--codebook", default=str(ROOT / "codebook.yaml"))
     ap.add_argument("--workdir", default=str(ROOT / "benchmarks" / "_corpus"))
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs for each timing (default 3)")
-    ap.add_argument("--child", choices=("coder", "tokenizer"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=("coder", "tokenizer", "stages"), help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
@@ -182,6 +231,11 @@ def main() -> None:
           f"(after loading: {r1['loaded_mb']:.0f} MB)")
     rows = sum(1 for _ in open(work / "out1.csv", encoding="utf-8")) - 1
     print(f"rows written at 1x: {rows:,}")
+    st = run_child(one, work / "out_stages.csv", 1, args.codebook, mode="stages")
+    total = sum(st.values())
+    print("where the coder's processor time goes (--jobs 1, stage by stage): " + ", ".join(
+        f"{name.replace('_', ' ')} {sec:.2f} s ({sec / total:.0%})" for name, sec in st.items())
+        + f"; sum {total:.2f} s (output identical: {(work / 'out_stages.csv').read_bytes() == (work / 'out1.csv').read_bytes()})")
 
 
 if __name__ == "__main__":
