@@ -4,6 +4,7 @@ codebook's concept coverage on paraphrases, determinism, streaming output and ba
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -173,6 +174,36 @@ def test_coder_fast_path_equals_reference_pipeline(toy, text: str, interviewer: 
     book, coder, matchers = toy
     document = _doc(text, interviewer=interviewer)
     assert _fast_matches(document, coder) == _reference_matches(document, matchers)
+
+
+def _many_turns(texts: list[str], interviewers: list[bool]) -> Document:
+    """A document of several turns, each on its own paragraph (the reader's invariants hold)."""
+    turns, parts, at = [], [], 0
+    for i, (text, interviewer) in enumerate(zip(texts, interviewers)):
+        turns.append(Turn(index=i, speaker="Interviewer" if interviewer else "Manager", section="S",
+                          start=at, end=at + len(text), text=text, interviewer=interviewer))
+        parts.append(text)
+        at += len(text) + 2
+    return Document(id="d", path="d.md", text="\n\n".join(parts), case="c", metadata={}, turns=tuple(turns))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(_texts(), min_size=1, max_size=6), data=st.data())
+def test_coder_tokens_of_a_document_are_those_of_its_turns_alone(toy, texts: list[str], data) -> None:
+    # The coder tokenizes a document's turns joined as one text: each turn must get exactly
+    # the tokens (forms and offsets in the document) the tokenizer gives it alone.
+    _, coder, _ = toy
+    interviewers = data.draw(st.lists(st.booleans(), min_size=len(texts), max_size=len(texts)))
+    document = _many_turns(texts, interviewers)
+    for code_interviewer in (True, False):
+        c = replace(coder, code_interviewer=code_interviewer)
+        tokens = _tokenize(document, c, get_nlp().tokenizer)
+        expected = [(t.lower_, turn.start + t.idx) for turn in document.turns
+                    if code_interviewer or not turn.interviewer
+                    for t in get_nlp().make_doc(turn.text) if not t.is_space]
+        got = [] if tokens is None else list(zip(tokens.lower.tolist(), tokens.idx.tolist()))
+        assert got == [(get_nlp().vocab.strings[w], i) for w, i in expected]
+        assert all(document.text[i:].lower().startswith(w) for w, i in expected)
 
 
 def test_coder_fast_path_equals_reference_on_the_shipped_corpus(shipped: Codebook) -> None:

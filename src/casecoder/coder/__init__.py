@@ -4,7 +4,8 @@ How a document is coded (``docs/CODER.md`` has the full story and the measured s
 
 0. :func:`casecoder.compiler.compile_codebook` compiles the codebook once into a :class:`Coder`.
 1. :func:`casecoder.segments.sentences` cuts every turn into sentences, the coding unit.
-2. spaCy's bare tokenizer (``make_doc``, C code) tokenizes each turn; ``Doc.to_array`` gives
+2. spaCy's bare tokenizer (``make_doc``, C code) tokenizes the turns to code, joined by blank
+   lines into one text per document (each turn gets the tokens it gets alone); ``Doc.to_array`` gives
    each token's lower-case form (as a hash), its character offset and whether it is white space.
    White-space tokens are dropped; a token belongs to the sentence holding its first character.
 3. One vectorised look-up (``numpy.searchsorted``) maps each lower-case hash to a *form id*:
